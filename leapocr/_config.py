@@ -1,0 +1,193 @@
+"""Client configuration: defaults, environment variables and argument checks.
+
+The environment is read here and nowhere else:
+
+* ``LEAPOCR_API_KEY``: the API key, when ``api_key`` is not given;
+* ``LEAPOCR_BASE_URL``: the service's address, when ``base_url`` is not given.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+from collections.abc import Generator
+
+import attrs
+import httpx
+
+from leapocr._version import __version__
+from leapocr_client.api.ocr import get_job_status as _route
+
+__all__ = [
+    "API_KEY_ENV",
+    "BASE_URL_ENV",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_WAIT_TIMEOUT",
+    "ClientConfig",
+    "check_job_id",
+    "check_seconds",
+]
+
+API_KEY_ENV = "LEAPOCR_API_KEY"
+BASE_URL_ENV = "LEAPOCR_BASE_URL"
+DEFAULT_BASE_URL = "https://api.leapocr.com/api/v1"
+#: Seconds one request may take, connecting included.
+DEFAULT_TIMEOUT = 30.0
+#: Retries of one failed request, on top of the first attempt.
+DEFAULT_MAX_RETRIES = 3
+#: Seconds `wait_until_done` waits for a job, unless told otherwise.
+DEFAULT_WAIT_TIMEOUT = 600.0
+USER_AGENT = f"leapocr-python/{__version__}"
+
+
+@attrs.frozen
+class ClientConfig:
+    """What a client was configured with; the key never shows in its repr.
+
+    Attributes:
+        api_key: The key sent as ``X-API-Key``.
+        base_url: The service's address, without a trailing slash.
+        timeout: Seconds one request may take.
+        max_retries: Retries of one failed request.
+    """
+
+    api_key: str = attrs.field(repr=False)
+    base_url: str
+    timeout: float
+    max_retries: int
+
+    @classmethod
+    def resolve(
+        cls,
+        api_key: str | None,
+        *,
+        base_url: str | None,
+        timeout: float,
+        max_retries: int,
+        allow_insecure_http: bool = False,
+    ) -> ClientConfig:
+        """Fill in what the caller left out from the environment, and check it.
+
+        Raises:
+            ValueError: An argument is out of range, the key is missing, or the
+                key would travel unencrypted to a host other than loopback.
+            TypeError: An argument has the wrong type.
+        """
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        if key is None or not str(key).strip():
+            raise ValueError(
+                f"no API key: pass api_key=... or set the {API_KEY_ENV} "
+                "environment variable"
+            )
+        if not isinstance(key, str):
+            raise TypeError(f"api_key must be a str, not {type(key).__name__}")
+
+        url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        return cls(
+            api_key=key.strip(),
+            base_url=_check_base_url(url, allow_insecure_http),
+            timeout=check_seconds(timeout, "timeout"),
+            max_retries=check_count(max_retries, "max_retries"),
+        )
+
+    def status_url(self, job_id: str) -> str:
+        """The address of a job's status, its id encoded as one path segment."""
+        # The generated route builds and encodes the path; the shells send it
+        # themselves instead of calling sync_detailed, whose parsing raises
+        # KeyError or JSONDecodeError on a bad body before the body is seen.
+        path: str = _route._get_kwargs(check_job_id(job_id))["url"]
+
+        return self.base_url + path
+
+
+class APIKeyAuth(httpx.Auth):
+    """Adds the API key and the SDK's User-Agent to each request.
+
+    Sent per request rather than stored in the httpx client's headers, so the
+    key stays out of the client's repr and off a client the caller lent us.
+    """
+
+    def __init__(self, api_key: str) -> None:
+        """Keep the key for the requests to come."""
+        self._api_key = api_key
+
+    def __repr__(self) -> str:
+        """Name the class, never the key."""
+        return "APIKeyAuth(api_key=<hidden>)"
+
+    def auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add the headers and send the request once."""
+        request.headers["X-API-Key"] = self._api_key
+        request.headers["User-Agent"] = USER_AGENT
+        yield request
+
+
+def check_job_id(job_id: object) -> str:
+    """Return the job id if it can name a job, or raise.
+
+    Raises:
+        TypeError: It is not a string.
+        ValueError: It is empty, blank, or a path step such as ``..``.
+    """
+    if not isinstance(job_id, str):
+        raise TypeError(f"job_id must be a str, not {type(job_id).__name__}")
+    if not job_id.strip():
+        raise ValueError("job_id must not be empty")
+    # "." and ".." survive percent-encoding and would move up the URL's path.
+    if job_id in {".", ".."}:
+        raise ValueError(f"job_id {job_id!r} is not a job id")
+
+    return job_id
+
+
+def check_seconds(value: object, name: str, *, allow_none: bool = False) -> float:
+    """Return ``value`` as positive finite seconds, or raise naming ``name``."""
+    if value is None and allow_none:
+        return math.inf
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds, not {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive, finite number, not {value!r}")
+
+    return float(value)
+
+
+def check_count(value: object, name: str) -> int:
+    """Return ``value`` as a count of zero or more, or raise naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be zero or more, not {value!r}")
+
+    return value
+
+
+def _check_base_url(url: str, allow_insecure_http: bool) -> str:
+    if not isinstance(url, str):
+        raise TypeError(f"base_url must be a str, not {type(url).__name__}")
+
+    parsed = httpx.URL(url)
+    if parsed.scheme not in {"http", "https"} or not parsed.host:
+        raise ValueError(f"base_url must be an http(s) address, not {url!r}")
+    if parsed.scheme == "http" and not (allow_insecure_http or _loopback(parsed.host)):
+        raise ValueError(
+            f"base_url {url!r} would send the API key unencrypted; use https, "
+            "or pass allow_insecure_http=True"
+        )
+
+    return url.rstrip("/")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,257 @@
+"""The request and wait loops, written once for both clients.
+
+Each loop is a generator that does no I/O of its own: it yields what it needs
+done (`Fetch` a status, `Sleep`, `Report` a status to the caller) and is sent
+back what came of it. The synchronous and asynchronous clients are thin shells
+that perform those steps with blocking or awaitable I/O, so every decision
+(retries, backoff, deadlines, when to poll, when a wait is over) lives here
+once and is tested with a fake clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from collections.abc import Generator
+from typing import Protocol
+
+import attrs
+import httpx
+
+from leapocr._exceptions import JobFailedError, JobTimeoutError, LeapOCRError
+from leapocr._models import JobStatus
+from leapocr._polling import PollSchedule
+from leapocr._response import read_status, transport_error
+from leapocr._retry import MAX_RETRY_AFTER, parse_retry_after, retry_delay
+
+__all__ = [
+    "MIN_REQUEST_TIMEOUT",
+    "SYSTEM_CLOCK",
+    "Clock",
+    "Fetch",
+    "Machine",
+    "Reply",
+    "Report",
+    "Settings",
+    "Sleep",
+    "fetch_once",
+    "step",
+    "wait",
+]
+
+logger = logging.getLogger("leapocr")
+
+#: The least time a request is given, even at the very end of a wait, so that
+#: the last check at the deadline has a real chance to be answered.
+MIN_REQUEST_TIMEOUT = 1.0
+
+
+@attrs.frozen
+class Fetch:
+    """Ask the service for the job's status, within ``timeout`` seconds."""
+
+    timeout: float
+
+
+@attrs.frozen
+class Sleep:
+    """Wait ``seconds`` before the next step."""
+
+    seconds: float
+
+
+@attrs.frozen
+class Report:
+    """Hand a status to the caller; ``changed`` is False for a repeat."""
+
+    status: JobStatus
+    changed: bool = True
+
+
+Action = Fetch | Sleep | Report
+#: What a shell sends back: the answer to a `Fetch`, its failure, or nothing.
+Reply = httpx.Response | httpx.HTTPError | None
+Machine = Generator[Action, Reply, None]
+
+
+class Clock(Protocol):
+    """Where the engine reads the time; tests pass a fake one."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back."""
+
+    def wall(self) -> float:
+        """Seconds since the epoch, to read HTTP dates against."""
+
+
+class _SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def wall(self) -> float:
+        return time.time()
+
+
+SYSTEM_CLOCK: Clock = _SystemClock()
+# Jitter needs no secrecy; one generator saves seeding a new one per call.
+_SHARED_RNG = random.Random()  # noqa: S311
+
+
+@attrs.frozen
+class Settings:
+    """What one call runs with.
+
+    Attributes:
+        job_id: The job asked about.
+        request_timeout: Seconds one request may take.
+        max_retries: Retries of one failed request.
+        clock: The time source.
+        rng: The source of jitter.
+    """
+
+    job_id: str
+    request_timeout: float
+    max_retries: int
+    clock: Clock = SYSTEM_CLOCK
+    rng: random.Random = attrs.field(factory=lambda: _SHARED_RNG)
+
+
+def step(machine: Machine, reply: Reply) -> Action | None:
+    """Advance ``machine`` with ``reply``; None once it has finished."""
+    try:
+        return machine.send(reply)
+    except StopIteration:
+        return None
+
+
+def fetch_once(settings: Settings) -> Machine:
+    """Get the job's status once, retrying failed attempts; report it."""
+    status, _ = yield from _fetch(settings, deadline=math.inf)
+    yield Report(status)
+
+
+def wait(
+    settings: Settings, *, timeout: float, poll_interval: float, raise_on_failure: bool
+) -> Machine:
+    """Poll until the job ends; report each change, then the final status.
+
+    Args:
+        settings: What the call runs with.
+        timeout: Seconds the whole wait may take (``math.inf`` for no limit).
+        poll_interval: The shortest gap between two polls, in seconds.
+        raise_on_failure: Raise `JobFailedError` after reporting a failed end.
+
+    Raises:
+        JobFailedError: The job failed and ``raise_on_failure`` is set.
+        JobTimeoutError: ``timeout`` passed first; carries the last status.
+        LeapOCRError: A request failed for good before the deadline.
+    """
+    clock = settings.clock
+    start = clock.monotonic()
+    deadline = start + timeout
+    schedule = PollSchedule(floor=poll_interval)
+    last: JobStatus | None = None
+    while True:
+        try:
+            status, asked = yield from _fetch(settings, deadline)
+        except LeapOCRError as error:
+            waited = clock.monotonic() - start
+            if waited >= timeout:
+                raise JobTimeoutError(settings.job_id, last, waited) from error
+            raise
+
+        changed = last is None or _progress_key(status) != _progress_key(last)
+        last = status
+        if status.is_terminal:
+            yield Report(status, changed)
+            if raise_on_failure and status.is_failed:
+                raise JobFailedError(status)
+            return
+
+        if changed:
+            yield Report(status)
+        elapsed = clock.monotonic() - start
+        if elapsed >= timeout:
+            raise JobTimeoutError(settings.job_id, last, elapsed)
+
+        schedule.observe(elapsed, status.progress)
+        delay = schedule.next_delay(elapsed, settings.rng)
+        if asked is not None:
+            delay = max(delay, min(asked, MAX_RETRY_AFTER))
+        # Never sleep past the deadline: the last check happens right at it.
+        yield Sleep(min(delay, timeout - elapsed))
+
+
+def _fetch(
+    settings: Settings, deadline: float
+) -> Generator[Action, Reply, tuple[JobStatus, float | None]]:
+    """Get one status, retrying; return it with any ``Retry-After`` it carried."""
+    clock = settings.clock
+    attempt = 0
+    while True:
+        remaining = deadline - clock.monotonic()
+        timeout = min(settings.request_timeout, max(remaining, MIN_REQUEST_TIMEOUT))
+        began = clock.monotonic()
+        reply = yield Fetch(timeout)
+        try:
+            status = _read(reply, settings)
+        except LeapOCRError as error:
+            delay = retry_delay(
+                error,
+                attempt=attempt,
+                max_retries=settings.max_retries,
+                remaining=deadline - clock.monotonic(),
+                rng=settings.rng,
+            )
+            if delay is None:
+                raise
+
+            _log_retry(settings, attempt, error, delay)
+            attempt += 1
+            yield Sleep(delay)
+            continue
+
+        _log_answer(settings, attempt, reply, clock.monotonic() - began)
+        assert isinstance(reply, httpx.Response)  # noqa: S101 -- _read checked it
+        return status, parse_retry_after(reply.headers.get("retry-after"), clock.wall())
+
+
+def _read(reply: Reply, settings: Settings) -> JobStatus:
+    if isinstance(reply, httpx.Response):
+        return read_status(reply, settings.job_id, settings.clock.wall())
+    if isinstance(reply, httpx.HTTPError):
+        raise transport_error(reply) from reply
+
+    raise TypeError(f"a Fetch must be answered with a response, not {reply!r}")
+
+
+def _progress_key(status: JobStatus) -> tuple[object, ...]:
+    return (status.status, status.progress, status.processed_pages, status.total_pages)
+
+
+def _log_answer(settings: Settings, attempt: int, reply: Reply, took: float) -> None:
+    if not logger.isEnabledFor(logging.DEBUG) or not isinstance(reply, httpx.Response):
+        return
+
+    logger.debug(
+        "GET status job=%s attempt=%d -> %d in %.3fs request_id=%s",
+        settings.job_id,
+        attempt + 1,
+        reply.status_code,
+        took,
+        reply.headers.get("x-request-id", "-"),
+    )
+
+
+def _log_retry(
+    settings: Settings, attempt: int, error: LeapOCRError, delay: float
+) -> None:
+    logger.warning(
+        "GET status job=%s attempt=%d failed (%s); retrying in %.2fs",
+        settings.job_id,
+        attempt + 1,
+        type(error).__name__,
+        delay,
+    )
