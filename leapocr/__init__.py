@@ -34,7 +34,6 @@ from leapocr._version import __version__
 logging.getLogger("leapocr").addHandler(logging.NullHandler())
 
 __all__ = [
-    "OCR",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
@@ -51,6 +50,7 @@ __all__ = [
     "LeapOCR",
     "LeapOCRError",
     "NotFoundError",
+    "OCR",
     "PermissionDeniedError",
     "RateLimitError",
     "__version__",

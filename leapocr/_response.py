@@ -44,7 +44,6 @@ _ERRORS_BY_STATUS: dict[int, type[APIError]] = {
     404: NotFoundError,
     429: RateLimitError,
 }
-_KNOWN_FIELDS = frozenset(WireJobStatus.__attrs_attrs__.__dict__) | {"job_id", "id"}
 
 
 def read_status(response: httpx.Response, job_id: str, now: float) -> JobStatus:
@@ -113,7 +112,7 @@ def _job_status(data: dict[str, Any], asked_id: str) -> JobStatus:
         file_name=_text(wire.file_name, "file_name"),
         processing_time=_number(wire.processing_time, "processing_time"),
         result_format=_text(wire.result_format, "result_format"),
-        extra={k: v for k, v in data.items() if k not in _KNOWN_FIELDS},
+        extra=wire.additional_properties,
         raw=data,
     )
 
