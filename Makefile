@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m leapocr.demo
+	$(BIN)/python examples/demo.py
 
 generate: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/openapi-python-client generate \
@@ -26,8 +26,8 @@ check-generated: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python scripts/check_generated.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check leapocr tests benchmarks scripts
-	$(BIN)/ruff format --check leapocr tests benchmarks scripts
+	$(BIN)/ruff check leapocr tests benchmarks scripts examples
+	$(BIN)/ruff format --check leapocr tests benchmarks scripts examples
 
 types: $(STAMP)
 	$(BIN)/mypy

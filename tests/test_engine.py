@@ -16,8 +16,8 @@ from leapocr import (
     JobTimeoutError,
     NotFoundError,
     RateLimitError,
+    _engine,
 )
-from leapocr import _engine
 from leapocr._retry import MAX_RETRY_AFTER
 from tests.engine_driver import REQUEST, FakeClock, Run, answer, drive, settings
 

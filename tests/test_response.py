@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from leapocr import (
@@ -17,8 +18,6 @@ from leapocr import (
 )
 from leapocr._response import EXCERPT_LENGTH, read_status
 from tests.engine_driver import REQUEST
-
-import httpx
 
 NOW = 1_800_000_000.0
 
@@ -36,7 +35,9 @@ def read(status: int = 200, content: bytes | str = b"", **headers: str):  # type
 def test_live_shape() -> None:
     """The live shape: id, no progress; progress comes from the pages."""
     status = read(
-        content='{"id": "u-1", "status": "processing", "total_pages": 8, "processed_pages": 2, "created_at": "2026-01-02T03:04:05Z", "processing_time": 12}'
+        content='{"id": "u-1", "status": "processing", "total_pages": 8,'
+        ' "processed_pages": 2, "created_at": "2026-01-02T03:04:05Z",'
+        ' "processing_time": 12}'
     )
     assert status.job_id == "u-1"
     assert status.progress == 25.0
@@ -48,7 +49,8 @@ def test_live_shape() -> None:
 def test_documented_shape_uses_the_service_fraction() -> None:
     """The documented shape: job_id and a fraction that wins over the pages."""
     status = read(
-        content='{"job_id": "job_abc123", "status": "processing", "progress": 0.45, "total_pages": 10, "processed_pages": 4}'
+        content='{"job_id": "job_abc123", "status": "processing",'
+        ' "progress": 0.45, "total_pages": 10, "processed_pages": 4}'
     )
     assert status.job_id == "job_abc123"
     assert status.progress == pytest.approx(45.0)
