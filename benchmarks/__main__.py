@@ -12,7 +12,7 @@ import platform
 import sys
 from pathlib import Path
 
-SUITES: list[str] = []
+SUITES: list[str] = ["polling"]
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 

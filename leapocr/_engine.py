@@ -22,7 +22,7 @@ import httpx
 
 from leapocr._exceptions import JobFailedError, JobTimeoutError, LeapOCRError
 from leapocr._models import JobStatus
-from leapocr._polling import PollSchedule
+from leapocr._polling import PollSchedule, progress_step
 from leapocr._response import read_status, transport_error
 from leapocr._retry import MAX_RETRY_AFTER, parse_retry_after, retry_delay
 
@@ -176,7 +176,7 @@ def wait(
         if elapsed >= timeout:
             raise JobTimeoutError(settings.job_id, last, elapsed)
 
-        schedule.observe(elapsed, status.progress)
+        schedule.observe(elapsed, status.progress, progress_step(status))
         delay = schedule.next_delay(elapsed, settings.rng)
         if asked is not None:
             delay = max(delay, min(asked, MAX_RETRY_AFTER))
