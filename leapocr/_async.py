@@ -7,7 +7,8 @@ cancelling the task ends a wait at once.
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
 from types import TracebackType
 from typing import Any, Self
 
@@ -150,8 +151,10 @@ class AsyncOCR:
         """
         options = CallOptions.build(self._client._config, job_id, max_retries)
         status = None
-        async for report in self._steps(options, _engine.fetch_once(options.settings)):
-            status = report.status
+        machine = _engine.fetch_once(options.settings)
+        async with aclosing(self._steps(options, machine)) as steps:
+            async for report in steps:
+                status = report.status
 
         return options.checked(status)
 
@@ -190,12 +193,14 @@ class AsyncOCR:
         options = CallOptions.build(self._client._config, job_id, max_retries)
         machine = options.wait(timeout, poll_interval, raise_on_failure=True)
         final = None
-        async for report in self._steps(options, machine):
-            if report.changed and on_progress is not None:
-                outcome = on_progress(report.status)
-                if inspect.isawaitable(outcome):
-                    await outcome
-            final = report.status
+        # Closed here, not by the garbage collector, when on_progress raises.
+        async with aclosing(self._steps(options, machine)) as steps:
+            async for report in steps:
+                if report.changed and on_progress is not None:
+                    outcome = on_progress(report.status)
+                    if inspect.isawaitable(outcome):
+                        await outcome
+                final = report.status
 
         return options.checked(final)
 
@@ -206,24 +211,27 @@ class AsyncOCR:
         timeout: float | None = DEFAULT_WAIT_TIMEOUT,
         poll_interval: float | None = None,
         max_retries: int | None = None,
-    ) -> AsyncIterator[JobStatus]:
+    ) -> AsyncGenerator[JobStatus, None]:
         """Yield each change of a job's status until it ends.
 
         The last status yielded is the final one; a failed job is yielded, not
-        raised. Arguments are those of `wait_until_done`.
+        raised. Arguments are those of `wait_until_done`. To leave the loop
+        early, iterate inside ``contextlib.aclosing(...)``: polling then stops
+        at once rather than when the generator is collected.
 
         Raises:
             JobTimeoutError: ``timeout`` passed before the job ended.
         """
         options = CallOptions.build(self._client._config, job_id, max_retries)
         machine = options.wait(timeout, poll_interval, raise_on_failure=False)
-        async for report in self._steps(options, machine):
-            if report.changed:
-                yield report.status
+        async with aclosing(self._steps(options, machine)) as steps:
+            async for report in steps:
+                if report.changed:
+                    yield report.status
 
     async def _steps(
         self, options: CallOptions, machine: _engine.Machine
-    ) -> AsyncIterator[_engine.Report]:
+    ) -> AsyncGenerator[_engine.Report, None]:
         reply: _engine.Reply = None
         while (action := _engine.step(machine, reply)) is not None:
             reply = None

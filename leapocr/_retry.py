@@ -4,13 +4,25 @@ Pure decisions: no I/O, no clock, no randomness of their own (a
 `random.Random` is passed in). The engine in `leapocr._engine` applies them to
 every request, inside waits too.
 
-Why not stamina or httpx-retries: both retry around a call they own, sleeping
-themselves, while here one policy must serve a synchronous and an asynchronous
-shell that do the sleeping, and the delay must be clipped to a wait's deadline
-(failing at once when the server asks for longer than the deadline allows).
-Neither exposes its decision as a plain function the shells could share, and a
-`Retry-After` given as an HTTP date or capped by the caller's remaining time
-would need code of our own around them anyway.
+Why not stamina or httpx-retries (read at stamina 26.1 and httpx-retries
+0.6): both own the loop and sleep themselves, stamina around a call and
+httpx-retries inside the transport. Here one engine without I/O decides and
+two shells sleep, so either library would put a retry loop into both shells,
+or hide retries below the engine where a wait's deadline cannot see them.
+Beyond that:
+
+* httpx-retries sleeps with `asyncio.sleep`, so it does not run under trio;
+  reads ``Retry-After`` as whole seconds or a date only (``1.5`` is ignored
+  with a warning); and its ``total_timeout`` shortens the last sleep to fit
+  rather than failing at once when the server asks for more than is left.
+* stamina runs under asyncio and trio, and its backoff hook can return the
+  server's ``Retry-After``; but its ``timeout`` is checked after each failed
+  attempt, not against the next sleep, so the hook would still have to
+  compare the delay with the time left and decide to fail: the rules of this
+  module, written as a hook. It would also add tenacity at run time, and its
+  sleeps could not follow the fake clock the engine is tested on.
+
+What remains is a few pure functions, below.
 """
 
 from __future__ import annotations

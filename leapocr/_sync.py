@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from types import TracebackType
 from typing import Any, Self
 
@@ -194,7 +194,7 @@ class OCR:
         timeout: float | None = DEFAULT_WAIT_TIMEOUT,
         poll_interval: float | None = None,
         max_retries: int | None = None,
-    ) -> Iterator[JobStatus]:
+    ) -> Generator[JobStatus, None, None]:
         """Yield each change of a job's status until it ends.
 
         The last status yielded is the final one; a failed job is yielded, not
