@@ -66,9 +66,9 @@ ELAPSED_FRACTION = 0.1
 JITTER = 0.1
 #: How many blind gaps ahead an estimated finish is trusted.
 ESTIMATE_REACH = 4.0
-#: Pages' worth of time without progress after which a run counts as stalled.
+#: Steps' worth of time without a rise after which a run counts as stalled.
 STALL_STEPS = 2.0
-#: Share of a page's time to wait once the estimated finish has passed.
+#: Share of a step's time to wait once the estimated finish has passed.
 OVERDUE_STEPS = 0.5
 #: The step of a progress that does not count pages: the documented fraction
 #: has two decimals, so it moves by whole percents.
@@ -106,10 +106,13 @@ class PollSchedule:
 
     floor: float = DEFAULT_POLL_INTERVAL
     cap: float = POLL_CAP
+    # The current run: the poll it starts from, its first rise, the rise before
+    # its latest, and its latest; then the finest step seen, and whether the
+    # latest poll saw a rise.
     _start: Point | None = attrs.field(default=None, init=False)
     _first: Point | None = attrs.field(default=None, init=False)
-    _last: Point | None = attrs.field(default=None, init=False)
     _prior: Point | None = attrs.field(default=None, init=False)
+    _last: Point | None = attrs.field(default=None, init=False)
     _step: float = attrs.field(default=math.inf, init=False)
     _rose: bool = attrs.field(default=False, init=False)
 
