@@ -12,7 +12,7 @@ import platform
 import sys
 from pathlib import Path
 
-SUITES: list[str] = []
+SUITES: list[str] = ["call_cost", "import_cost"]
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 

@@ -18,8 +18,7 @@ lockstep, and never goes below the caller's ``poll_interval``.
 from __future__ import annotations
 
 import random
-
-import attrs
+from dataclasses import dataclass, field
 
 __all__ = [
     "DEFAULT_POLL_INTERVAL",
@@ -42,7 +41,7 @@ ESTIMATE_MARGIN = 0.01
 ESTIMATE_REACH = 3.0
 
 
-@attrs.define
+@dataclass
 class PollSchedule:
     """The polling plan for one wait.
 
@@ -53,8 +52,8 @@ class PollSchedule:
 
     floor: float = DEFAULT_POLL_INTERVAL
     cap: float = POLL_CAP
-    _change: tuple[float, float] | None = attrs.field(default=None, init=False)
-    _rate: float | None = attrs.field(default=None, init=False)
+    _change: tuple[float, float] | None = field(default=None, init=False)
+    _rate: float | None = field(default=None, init=False)
 
     def observe(self, elapsed: float, progress: float) -> None:
         """Record the progress seen ``elapsed`` seconds into the wait."""
