@@ -12,7 +12,7 @@ import platform
 import sys
 from pathlib import Path
 
-SUITES: list[str] = ["call_cost", "import_cost"]
+SUITES: list[str] = ["call_cost", "import_cost", "scale"]
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 

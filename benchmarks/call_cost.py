@@ -222,8 +222,11 @@ def run() -> str:
         "## Per-call cost\n\n"
         "`get_job_status` on an in-process `httpx.MockTransport` answering a "
         f"live-shape body: CPU time per call, median of {ROUNDS} interleaved "
-        f'rounds of {CALLS_PER_ROUND} calls. "same job" asks about one job '
-        'again and again; "new job" asks about a different one each call.\n\n'
+        f'batches of {CALLS_PER_ROUND} calls. "same job" asks about one job '
+        'again and again, as a loop polling by hand does; "new job" asks about '
+        "a different one each call. The SDK keeps the parsed addresses of "
+        f"the last {STATUS_URL_CACHE} jobs; httpx parses the address it is "
+        "given as text on every request.\n\n"
         f"### Sync\n\n{table(headers, _rows(sync))}\n"
         f"### Async (asyncio)\n\n{table(headers, _rows(asynchronous))}\n"
         + _verdict("sync", sync)
