@@ -214,7 +214,7 @@ def _fetch(
 
         _log_answer(settings, attempt, reply, clock.monotonic() - began)
         assert isinstance(reply, httpx.Response)  # noqa: S101 -- _read checked it
-        return status, parse_retry_after(reply.headers.get("retry-after"), clock.wall())
+        return status, _retry_after(reply, clock)
 
 
 def _read(reply: Reply, settings: Settings) -> JobStatus:
@@ -224,6 +224,15 @@ def _read(reply: Reply, settings: Settings) -> JobStatus:
         raise transport_error(reply) from reply
 
     raise TypeError(f"a Fetch must be answered with a response, not {reply!r}")
+
+
+def _retry_after(response: httpx.Response, clock: Clock) -> float | None:
+    # Checked before it is read: for a missing header, httpx's get() raises and
+    # catches a KeyError, which costs more than this whole check.
+    if "retry-after" not in response.headers:
+        return None
+
+    return parse_retry_after(response.headers["retry-after"], clock.wall())
 
 
 def _progress_key(status: JobStatus) -> tuple[object, ...]:
