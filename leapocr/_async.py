@@ -86,7 +86,8 @@ class AsyncLeapOCR:
         import anyio  # noqa: PLC0415
 
         # fast_acquire: a free slot is taken without a trip through the event
-        # loop, which cost more than the rest of the SDK's work per request.
+        # loop, which cost half as much as all the rest of the SDK's own work
+        # per request (benchmarks/call_cost.py).
         self._in_flight = anyio.Semaphore(MAX_IN_FLIGHT, fast_acquire=True)
         self._sleep = anyio.sleep
         self._closed = False

@@ -109,9 +109,9 @@ STATUS_URL_CACHE = 512
 
 @functools.lru_cache(maxsize=STATUS_URL_CACHE)
 def _status_url(base_url: str, job_id: str) -> httpx.URL:
-    # Kept parsed: httpx parses an address given as text on every request, the
-    # costliest part of preparing one, and a job is usually asked about again
-    # and again. The generated route builds and encodes the path; the shells
+    # Kept parsed: httpx parses an address given as text on every request, at
+    # about the cost of all the SDK's own work, and a job is usually asked
+    # about again and again. The generated route builds and encodes the path; the shells
     # send it themselves instead of calling sync_detailed, whose parsing raises
     # KeyError or JSONDecodeError on a bad body before the body is seen. It is
     # imported here, on first use, because the generated package and attrs

@@ -4,8 +4,8 @@ Pure: the answer has been read in full before it gets here. The body is read
 field by field with the checks that the generated `leapocr_client` model
 leaves out (it trusts the body's shape and types), so that whatever the body
 holds, the outcome is a `JobStatus` or a `LeapOCRError`. The generated model's
-``from_dict`` is not used: it copies the body and cost more than all the rest
-of reading a status (see benchmarks/call_cost.py), and it checks nothing.
+``from_dict`` is not used: it copies the body, checks nothing, and cost about
+as much as all the rest of reading a status (see benchmarks/call_cost.py).
 """
 
 from __future__ import annotations
