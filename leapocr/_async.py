@@ -12,7 +12,6 @@ from contextlib import aclosing
 from types import TracebackType
 from typing import Any, Self
 
-import anyio
 import httpx
 
 from leapocr import _engine
@@ -83,7 +82,15 @@ class AsyncLeapOCR:
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(limits=http_limits())
         self._auth = APIKeyAuth(self._config.api_key)
-        self._in_flight = anyio.Semaphore(MAX_IN_FLIGHT)
+        # Imported here, not with the package: programs that use only the sync
+        # client should not pay for anyio in `import leapocr`.
+        import anyio  # noqa: PLC0415
+
+        # fast_acquire: a free slot is taken without a trip through the event
+        # loop, which cost half as much as all the rest of the SDK's own work
+        # per request (benchmarks/call_cost.py).
+        self._in_flight = anyio.Semaphore(MAX_IN_FLIGHT, fast_acquire=True)
+        self._sleep = anyio.sleep
         self._closed = False
         self.ocr = AsyncOCR(self)
 
@@ -238,6 +245,6 @@ class AsyncOCR:
             if isinstance(action, _engine.Fetch):
                 reply = await self._client._send(options, action)
             elif isinstance(action, _engine.Sleep):
-                await anyio.sleep(action.seconds)
+                await self._client._sleep(action.seconds)
             else:
                 yield action

@@ -8,16 +8,16 @@ The environment is read here and nowhere else:
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import os
 from collections.abc import Generator
+from dataclasses import dataclass, field
 
-import attrs
 import httpx
 
 from leapocr._version import __version__
-from leapocr_client.api.ocr import get_job_status as _route
 
 __all__ = [
     "API_KEY_ENV",
@@ -43,7 +43,7 @@ DEFAULT_WAIT_TIMEOUT = 600.0
 USER_AGENT = f"leapocr-python/{__version__}"
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class ClientConfig:
     """What a client was configured with; the key never shows in its repr.
 
@@ -54,7 +54,7 @@ class ClientConfig:
         max_retries: Retries of one failed request.
     """
 
-    api_key: str = attrs.field(repr=False)
+    api_key: str = field(repr=False)
     base_url: str
     timeout: float
     max_retries: int
@@ -93,14 +93,34 @@ class ClientConfig:
             max_retries=check_count(max_retries, "max_retries"),
         )
 
-    def status_url(self, job_id: str) -> str:
-        """The address of a job's status, its id encoded as one path segment."""
-        # The generated route builds and encodes the path; the shells send it
-        # themselves instead of calling sync_detailed, whose parsing raises
-        # KeyError or JSONDecodeError on a bad body before the body is seen.
-        path: str = _route._get_kwargs(check_job_id(job_id))["url"]
+    def status_url(self, job_id: str) -> httpx.URL:
+        """The address of a job's status, its id encoded as one path segment.
 
-        return self.base_url + path
+        Raises:
+            TypeError: The job id is not a string.
+            ValueError: The job id is empty or a path step.
+        """
+        return _status_url(self.base_url, check_job_id(job_id))
+
+
+#: How many jobs' addresses are kept parsed, across all clients.
+STATUS_URL_CACHE = 512
+
+
+@functools.lru_cache(maxsize=STATUS_URL_CACHE)
+def _status_url(base_url: str, job_id: str) -> httpx.URL:
+    # Kept parsed: httpx parses an address given as text on every request, at
+    # about the cost of all the SDK's own work, and a job is usually asked
+    # about again and again. The generated route builds and encodes the path; the shells
+    # send it themselves instead of calling sync_detailed, whose parsing raises
+    # KeyError or JSONDecodeError on a bad body before the body is seen. It is
+    # imported here, on first use, because the generated package and attrs
+    # beneath it would weigh more on `import leapocr` than the rest of the SDK.
+    from leapocr_client.api.ocr import get_job_status  # noqa: PLC0415
+
+    path: str = get_job_status._get_kwargs(job_id)["url"]
+
+    return httpx.URL(base_url + path)
 
 
 class APIKeyAuth(httpx.Auth):

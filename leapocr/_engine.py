@@ -15,9 +15,9 @@ import math
 import random
 import time
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Protocol
 
-import attrs
 import httpx
 
 from leapocr._exceptions import JobFailedError, JobTimeoutError, LeapOCRError
@@ -48,21 +48,21 @@ logger = logging.getLogger("leapocr")
 MIN_REQUEST_TIMEOUT = 1.0
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Fetch:
     """Ask the service for the job's status, within ``timeout`` seconds."""
 
     timeout: float
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Sleep:
     """Wait ``seconds`` before the next step."""
 
     seconds: float
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Report:
     """Hand a status to the caller; ``changed`` is False for a repeat."""
 
@@ -87,11 +87,10 @@ class Clock(Protocol):
 
 
 class _SystemClock:
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def wall(self) -> float:
-        return time.time()
+    # The clock functions themselves rather than methods that call them: the
+    # clock is read several times per request.
+    monotonic = staticmethod(time.monotonic)
+    wall = staticmethod(time.time)
 
 
 SYSTEM_CLOCK: Clock = _SystemClock()
@@ -99,7 +98,7 @@ SYSTEM_CLOCK: Clock = _SystemClock()
 _SHARED_RNG = random.Random()  # noqa: S311
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Settings:
     """What one call runs with.
 
@@ -115,7 +114,7 @@ class Settings:
     request_timeout: float
     max_retries: int
     clock: Clock = SYSTEM_CLOCK
-    rng: random.Random = attrs.field(factory=lambda: _SHARED_RNG)
+    rng: random.Random = _SHARED_RNG
 
 
 def step(machine: Machine, reply: Reply) -> Action | None:
@@ -215,7 +214,7 @@ def _fetch(
 
         _log_answer(settings, attempt, reply, clock.monotonic() - began)
         assert isinstance(reply, httpx.Response)  # noqa: S101 -- _read checked it
-        return status, parse_retry_after(reply.headers.get("retry-after"), clock.wall())
+        return status, _retry_after(reply, clock)
 
 
 def _read(reply: Reply, settings: Settings) -> JobStatus:
@@ -225,6 +224,15 @@ def _read(reply: Reply, settings: Settings) -> JobStatus:
         raise transport_error(reply) from reply
 
     raise TypeError(f"a Fetch must be answered with a response, not {reply!r}")
+
+
+def _retry_after(response: httpx.Response, clock: Clock) -> float | None:
+    # Checked before it is read: for a missing header, httpx's get() raises and
+    # catches a KeyError, which costs more than this whole check.
+    if "retry-after" not in response.headers:
+        return None
+
+    return parse_retry_after(response.headers["retry-after"], clock.wall())
 
 
 def _progress_key(status: JobStatus) -> tuple[object, ...]:

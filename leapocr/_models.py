@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-
-import attrs
 
 __all__ = ["JobState", "JobStatus"]
 
@@ -51,7 +50,7 @@ class JobState(enum.StrEnum):
 _TERMINAL = frozenset({JobState.COMPLETED, JobState.PARTIALLY_DONE, JobState.FAILED})
 
 
-@attrs.frozen(kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class JobStatus:
     """One observation of a job, as the service reported it.
 
@@ -84,8 +83,8 @@ class JobStatus:
     file_name: str | None = None
     processing_time: float | None = None
     result_format: str | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
-    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_terminal(self) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import attrs
+from dataclasses import dataclass
+
 import httpx
 
 from leapocr import _engine
@@ -27,16 +28,16 @@ def http_limits() -> httpx.Limits:
     )
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class CallOptions:
     """The checked arguments of one call.
 
     Attributes:
-        url: The job's status address.
+        url: The job's status address, parsed once for all the call's requests.
         settings: What the engine runs the call with.
     """
 
-    url: str
+    url: httpx.URL
     settings: _engine.Settings
 
     @classmethod

@@ -38,8 +38,7 @@ from __future__ import annotations
 
 import math
 import random
-
-import attrs
+from dataclasses import dataclass, field
 
 from leapocr._models import JobStatus
 
@@ -95,7 +94,7 @@ def progress_step(status: JobStatus) -> float:
     return step
 
 
-@attrs.define
+@dataclass
 class PollSchedule:
     """The polling plan for one wait.
 
@@ -109,12 +108,12 @@ class PollSchedule:
     # The current run: the poll it starts from, its first rise, the rise before
     # its latest, and its latest; then the finest step seen, and whether the
     # latest poll saw a rise.
-    _start: Point | None = attrs.field(default=None, init=False)
-    _first: Point | None = attrs.field(default=None, init=False)
-    _prior: Point | None = attrs.field(default=None, init=False)
-    _last: Point | None = attrs.field(default=None, init=False)
-    _step: float = attrs.field(default=math.inf, init=False)
-    _rose: bool = attrs.field(default=False, init=False)
+    _start: Point | None = field(default=None, init=False)
+    _first: Point | None = field(default=None, init=False)
+    _prior: Point | None = field(default=None, init=False)
+    _last: Point | None = field(default=None, init=False)
+    _step: float = field(default=math.inf, init=False)
+    _rose: bool = field(default=False, init=False)
 
     def observe(
         self, elapsed: float, progress: float, step: float = PERCENT_STEP

@@ -1,9 +1,11 @@
 """What an answer from the service means: a `JobStatus`, or which error.
 
-Pure: the answer has been read in full before it gets here. The body is parsed
-with the generated `leapocr_client` models, after the checks that those models
-leave out (they trust the body's shape and types), so that whatever the body
-holds, the outcome is a `JobStatus` or a `LeapOCRError`.
+Pure: the answer has been read in full before it gets here. The body is read
+field by field with the checks that the generated `leapocr_client` model
+leaves out (it trusts the body's shape and types), so that whatever the body
+holds, the outcome is a `JobStatus` or a `LeapOCRError`. The generated model's
+``from_dict`` is not used: it copies the body, checks nothing, and cost about
+as much as all the rest of reading a status (see benchmarks/call_cost.py).
 """
 
 from __future__ import annotations
@@ -29,13 +31,37 @@ from leapocr._exceptions import (
 )
 from leapocr._models import JobState, JobStatus
 from leapocr._retry import parse_retry_after
-from leapocr_client.models.job_status import JobStatus as WireJobStatus
-from leapocr_client.types import Unset
 
-__all__ = ["EXCERPT_LENGTH", "read_status", "transport_error"]
+__all__ = ["EXCERPT_LENGTH", "FIELDS", "read_status", "transport_error"]
 
 #: How much of an unexpected body an error keeps, in characters.
 EXCERPT_LENGTH = 200
+
+#: The fields of a status body, as openapi.yaml names them (a test keeps the
+#: two in step); any other field is kept in `JobStatus.extra`.
+FIELDS = frozenset(
+    {
+        "status",
+        "job_id",
+        "id",
+        "progress",
+        "total_pages",
+        "processed_pages",
+        "error_message",
+        "created_at",
+        "updated_at",
+        "file_name",
+        "processing_time",
+        "result_format",
+    }
+)
+
+# Looked up here first, since calling the enum costs several times as much;
+# JobState(...) still makes the states this SDK does not know.
+_STATES = {state.value: state for state in JobState}
+
+# A tuple, built once: `int | float` in isinstance builds a union on each call.
+_NUMBER_TYPES = (int, float)
 
 _ERRORS_BY_STATUS: dict[int, type[APIError]] = {
     400: BadRequestError,
@@ -90,35 +116,35 @@ def _json(content: bytes) -> object:
 
 
 def _job_status(data: dict[str, Any], asked_id: str) -> JobStatus:
-    if not isinstance(data.get("status"), str) or not data["status"]:
+    state = data.get("status")
+    if not isinstance(state, str) or not state:
         raise ValueError("the body has no status string")
 
-    wire = WireJobStatus.from_dict(data)
-    total = _integer(wire.total_pages, "total_pages")
-    processed = _integer(wire.processed_pages, "processed_pages")
-    status = JobState(wire.status)
+    total = _integer(data.get("total_pages"), "total_pages")
+    processed = _integer(data.get("processed_pages"), "processed_pages")
+    status = _STATES.get(state) or JobState(state)
 
     return JobStatus(
-        job_id=_job_id(wire) or asked_id,
+        job_id=_job_id(data) or asked_id,
         status=status,
         progress=_progress(
-            _number(wire.progress, "progress"), processed, total, status
+            _number(data.get("progress"), "progress"), processed, total, status
         ),
         total_pages=total,
         processed_pages=processed,
-        error_message=_text(wire.error_message, "error_message"),
-        created_at=_timestamp(wire.created_at, "created_at"),
-        updated_at=_timestamp(wire.updated_at, "updated_at"),
-        file_name=_text(wire.file_name, "file_name"),
-        processing_time=_number(wire.processing_time, "processing_time"),
-        result_format=_text(wire.result_format, "result_format"),
-        extra=wire.additional_properties,
+        error_message=_text(data.get("error_message"), "error_message"),
+        created_at=_timestamp(data.get("created_at"), "created_at"),
+        updated_at=_timestamp(data.get("updated_at"), "updated_at"),
+        file_name=_text(data.get("file_name"), "file_name"),
+        processing_time=_number(data.get("processing_time"), "processing_time"),
+        result_format=_text(data.get("result_format"), "result_format"),
+        extra={name: value for name, value in data.items() if name not in FIELDS},
         raw=data,
     )
 
 
-def _job_id(wire: WireJobStatus) -> str | None:
-    for value in (wire.job_id, wire.id):
+def _job_id(data: dict[str, Any]) -> str | None:
+    for value in (data.get("job_id"), data.get("id")):
         if isinstance(value, str) and value.strip():
             return value
 
@@ -150,10 +176,10 @@ def _integer(value: object, name: str) -> int | None:
 
 
 def _number(value: object, name: str) -> float | None:
-    if value is None or isinstance(value, Unset):
+    if value is None:
         return None
     # bool is an int to Python, but `true` pages is no count.
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, _NUMBER_TYPES):
         raise TypeError(f"{name} is not a number: {_short(value)}")
     if not math.isfinite(value):
         raise ValueError(f"{name} is not finite: {value!r}")
@@ -162,7 +188,7 @@ def _number(value: object, name: str) -> float | None:
 
 
 def _text(value: object, name: str) -> str | None:
-    if value is None or isinstance(value, Unset):
+    if value is None:
         return None
     if not isinstance(value, str):
         raise TypeError(f"{name} is not a string: {_short(value)}")
