@@ -23,7 +23,7 @@ NOW = 1_800_000_000.0
 
 # Thousands of examples in a few seconds; no example database left behind.
 FUZZ = settings(
-    max_examples=1500,
+    max_examples=1000,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
