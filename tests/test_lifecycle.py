@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import threading
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +15,7 @@ import pytest
 
 from leapocr import AsyncLeapOCR, JobStatus, LeapOCR
 from leapocr.testing import Sandbox
-from tests.clients import KINDS, Driver
+from tests.clients import KINDS
 from tests.servers import ScriptedServer, client_sockets, json_answer
 
 FAKE_KEY = "test-key-not-a-secret"
@@ -211,11 +210,3 @@ def test_one_client_per_run_works(server: ScriptedServer) -> None:
     results: list[Any] = [asyncio.run(use()), asyncio.run(use())]
     results.append(anyio.run(use, backend="trio"))
     assert results == [50.0, 50.0, 50.0]
-
-
-def test_driver_kinds_share_nothing(server: ScriptedServer) -> None:
-    """Each kind of client can run back to back in one thread."""
-    for kind in KINDS:
-        driver = Driver(kind, server.base_url, FAKE_KEY)
-        assert driver.call("get_job_status", "job_1").progress == 50.0
-    assert threading.active_count() >= 1
