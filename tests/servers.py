@@ -363,16 +363,19 @@ def client_sockets(port: int) -> int:
             if target.startswith("socket:["):
                 inodes.add(target[8:-1])
 
-    count = 0
+    # Distinct inodes, not lines: the kernel's table is not read in one go and
+    # may list a socket twice while other sockets come and go.
+    connected = set()
     for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
         with contextlib.suppress(OSError), open(table) as lines:
             next(lines)
             for line in lines:
                 fields = line.split()
                 remote_port = int(fields[2].rsplit(":", 1)[1], 16)
-                count += remote_port == port and fields[9] in inodes
+                if remote_port == port and fields[9] in inodes:
+                    connected.add(fields[9])
 
-    return count
+    return len(connected)
 
 
 def wait_until(condition: Callable[[], bool], limit: float = 5.0) -> bool:
