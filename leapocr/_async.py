@@ -6,11 +6,12 @@ cancelling the task ends a wait at once.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
@@ -23,7 +24,10 @@ from leapocr._config import (
     ClientConfig,
 )
 from leapocr._models import JobStatus
-from leapocr._options import MAX_IN_FLIGHT, CallOptions, http_limits
+from leapocr._options import MAX_IN_FLIGHT, CallOptions, http_limits, ssl_context
+
+if TYPE_CHECKING:
+    from anyio.lowlevel import RunVar
 
 __all__ = ["AsyncLeapOCR", "AsyncOCR"]
 
@@ -80,7 +84,9 @@ class AsyncLeapOCR:
             allow_insecure_http=allow_insecure_http,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(limits=http_limits())
+        self._http = http_client or httpx.AsyncClient(
+            limits=http_limits(), verify=ssl_context()
+        )
         self._auth = APIKeyAuth(self._config.api_key)
         # Imported here, not with the package: programs that use only the sync
         # client should not pay for anyio in `import leapocr`.
@@ -91,7 +97,9 @@ class AsyncLeapOCR:
         # per request (benchmarks/call_cost.py).
         self._in_flight = anyio.Semaphore(MAX_IN_FLIGHT, fast_acquire=True)
         self._sleep = anyio.sleep
+        self._move_on_after = anyio.move_on_after
         self._closed = False
+        self._run: object | None = None
         self.ocr = AsyncOCR(self)
 
     def __repr__(self) -> str:
@@ -99,7 +107,19 @@ class AsyncLeapOCR:
         return f"AsyncLeapOCR(base_url={self._config.base_url!r})"
 
     async def close(self) -> None:
-        """Close the connections this client opened; safe to call twice."""
+        """Close the connections this client opened; safe to call twice.
+
+        Raises:
+            RuntimeError: The client was used in another event loop, whose
+                connections cannot be closed from this one.
+        """
+        if self._closed:
+            return
+
+        if self._owns_http:
+            # Before marking the client closed, so that the loop it belongs
+            # to can still close it.
+            self._check_event_loop()
         self._closed = True
         if self._owns_http:
             await self._http.aclose()
@@ -117,20 +137,59 @@ class AsyncLeapOCR:
         """Close the client."""
         await self.close()
 
+    def _check_event_loop(self) -> None:
+        # Pooled connections and the semaphore belong to the loop that made
+        # them; in another loop they fail with errors such as a bare "Event
+        # loop is closed", so the client stays with the first loop it ran in.
+        run = _current_run()
+        if self._run is None:
+            self._run = run
+        elif self._run is not run:
+            raise RuntimeError(
+                "this AsyncLeapOCR was first used in another event loop (each "
+                "asyncio.run or trio.run is a new one); create the client inside "
+                "the loop that uses it, e.g. with `async with AsyncLeapOCR() as "
+                "client:`"
+            )
+
     async def _send(self, options: CallOptions, fetch: _engine.Fetch) -> _engine.Reply:
         if self._closed:
             raise RuntimeError("this AsyncLeapOCR client is closed")
 
+        self._check_event_loop()
         async with self._in_flight:
-            try:
-                return await self._http.get(
-                    options.url,
-                    auth=self._auth,
-                    timeout=fetch.timeout,
-                    follow_redirects=False,
-                )
-            except httpx.RequestError as error:
-                return error
+            # httpx bounds each read, not the request: a server dripping bytes
+            # would hold it for ever without this scope.
+            with self._move_on_after(fetch.timeout):
+                try:
+                    return await self._http.get(
+                        options.url,
+                        auth=self._auth,
+                        timeout=fetch.timeout,
+                        follow_redirects=False,
+                    )
+                except httpx.RequestError as error:
+                    return error
+
+        return httpx.ReadTimeout(f"no complete answer within {fetch.timeout:g}s")
+
+
+@functools.cache
+def _run_var() -> RunVar[object]:
+    from anyio.lowlevel import RunVar  # noqa: PLC0415 -- anyio loads lazily
+
+    return RunVar("leapocr_run")
+
+
+def _current_run() -> object:
+    """An object standing for the running event loop, the same all through it."""
+    try:
+        return _run_var().get()
+    except LookupError:
+        run = object()
+        _run_var().set(run)
+
+        return run
 
 
 class AsyncOCR:

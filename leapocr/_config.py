@@ -84,6 +84,7 @@ class ClientConfig:
             )
         if not isinstance(key, str):
             raise TypeError(f"api_key must be a str, not {type(key).__name__}")
+        _check_key_text(key.strip())
 
         url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         return cls(
@@ -161,6 +162,10 @@ def check_job_id(job_id: object) -> str:
     # "." and ".." survive percent-encoding and would move up the URL's path.
     if job_id in {".", ".."}:
         raise ValueError(f"job_id {job_id!r} is not a job id")
+    try:
+        job_id.encode()
+    except UnicodeEncodeError:
+        raise ValueError(f"job_id {job_id!r} is not valid Unicode text") from None
 
     return job_id
 
@@ -179,12 +184,24 @@ def check_seconds(value: object, name: str, *, allow_none: bool = False) -> floa
 
 def check_count(value: object, name: str) -> int:
     """Return ``value`` as a count of zero or more, or raise naming ``name``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{name} must be a whole number, not {value!r}")
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, not {value!r}")
     if value < 0:
         raise ValueError(f"{name} must be zero or more, not {value!r}")
 
     return value
+
+
+def _check_key_text(key: str) -> None:
+    # httpx would refuse such a key only when sending, in an error whose
+    # message or arguments quote the header value: refuse it here, unquoted.
+    if not all("!" <= char <= "~" for char in key):
+        raise ValueError(
+            "api_key must be printable ASCII without spaces; check the value "
+            f"passed or set in {API_KEY_ENV}"
+        )
 
 
 def _check_base_url(url: str, allow_insecure_http: bool) -> str:

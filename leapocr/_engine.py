@@ -10,6 +10,7 @@ once and is tested with a fake clock.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import random
@@ -23,7 +24,7 @@ import httpx
 from leapocr._exceptions import JobFailedError, JobTimeoutError, LeapOCRError
 from leapocr._models import JobStatus
 from leapocr._polling import PollSchedule, progress_step
-from leapocr._response import read_status, transport_error
+from leapocr._response import read_status, transport_error, without_request
 from leapocr._retry import MAX_RETRY_AFTER, parse_retry_after, retry_delay
 
 __all__ = [
@@ -136,6 +137,8 @@ def wait(
 ) -> Machine:
     """Poll until the job ends; report each change, then the final status.
 
+    Progress, as reported, never goes below what was already reported.
+
     Args:
         settings: What the call runs with.
         timeout: Seconds the whole wait may take (``math.inf`` for no limit).
@@ -161,6 +164,7 @@ def wait(
                 raise JobTimeoutError(settings.job_id, last, waited) from error
             raise
 
+        status = _held(status, last)
         changed = last is None or _progress_key(status) != _progress_key(last)
         last = status
         if status.is_terminal:
@@ -221,7 +225,7 @@ def _read(reply: Reply, settings: Settings) -> JobStatus:
     if isinstance(reply, httpx.Response):
         return read_status(reply, settings.job_id, settings.clock.wall())
     if isinstance(reply, httpx.HTTPError):
-        raise transport_error(reply) from reply
+        raise transport_error(reply) from without_request(reply)
 
     raise TypeError(f"a Fetch must be answered with a response, not {reply!r}")
 
@@ -233,6 +237,18 @@ def _retry_after(response: httpx.Response, clock: Clock) -> float | None:
         return None
 
     return parse_retry_after(response.headers["retry-after"], clock.wall())
+
+
+def _held(status: JobStatus, last: JobStatus | None) -> JobStatus:
+    """``status``, its progress never below what the wait already reported.
+
+    Replicas behind a load balancer can lag one another, and a progress bar that
+    jumps back helps nobody; the service's own figures stay in ``raw``.
+    """
+    if last is None or status.progress >= last.progress:
+        return status
+
+    return dataclasses.replace(status, progress=last.progress)
 
 
 def _progress_key(status: JobStatus) -> tuple[object, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import ssl
 from dataclasses import dataclass
 
 import httpx
@@ -12,7 +14,13 @@ from leapocr._exceptions import LeapOCRError
 from leapocr._models import JobStatus
 from leapocr._polling import DEFAULT_POLL_INTERVAL
 
-__all__ = ["MAX_CONNECTIONS", "MAX_IN_FLIGHT", "CallOptions", "http_limits"]
+__all__ = [
+    "MAX_CONNECTIONS",
+    "MAX_IN_FLIGHT",
+    "CallOptions",
+    "http_limits",
+    "ssl_context",
+]
 
 #: Connections the clients' own httpx pool may hold open.
 MAX_CONNECTIONS = 64
@@ -26,6 +34,17 @@ def http_limits() -> httpx.Limits:
     return httpx.Limits(
         max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
     )
+
+
+@functools.cache
+def ssl_context() -> ssl.SSLContext:
+    """The TLS settings of the httpx clients the SDK creates, shared by all.
+
+    Building them reads the system's certificates and costs tens of
+    milliseconds; a worker creating a client per task should not pay it each
+    time. Read once, so ``SSL_CERT_FILE`` set later is not seen.
+    """
+    return httpx.create_ssl_context()
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,13 @@ from leapocr._exceptions import (
 from leapocr._models import JobState, JobStatus
 from leapocr._retry import parse_retry_after
 
-__all__ = ["EXCERPT_LENGTH", "FIELDS", "read_status", "transport_error"]
+__all__ = [
+    "EXCERPT_LENGTH",
+    "FIELDS",
+    "read_status",
+    "transport_error",
+    "without_request",
+]
 
 #: How much of an unexpected body an error keeps, in characters.
 EXCERPT_LENGTH = 200
@@ -87,17 +93,18 @@ def read_status(response: httpx.Response, job_id: str, now: float) -> JobStatus:
         APIError: The answer was an error, or a success whose body is not a
             job status (`InvalidResponseError`).
     """
+    content = _scrubbed(response)
     if not 200 <= response.status_code < 300:
-        raise _api_error(response, now)
+        raise _api_error(response, content, now)
 
-    data = _json(response.content)
+    data = _json(content)
     if not isinstance(data, dict):
-        raise _invalid(response, "the body is not a JSON object")
+        raise _invalid(response, content, "the body is not a JSON object")
 
     try:
         return _job_status(data, job_id)
     except (TypeError, ValueError, KeyError, AttributeError) as error:
-        raise _invalid(response, str(error)) from None
+        raise _invalid(response, content, str(error)) from None
 
 
 def transport_error(error: httpx.HTTPError) -> APIConnectionError:
@@ -106,6 +113,40 @@ def transport_error(error: httpx.HTTPError) -> APIConnectionError:
         return APITimeoutError(f"no answer in time ({type(error).__name__})")
 
     return APIConnectionError(f"no answer: {type(error).__name__}: {error}")
+
+
+def without_request(error: httpx.HTTPError) -> httpx.HTTPError:
+    """A copy of an httpx error without the request it holds, for a cause.
+
+    The request carries the API key in its headers and goes wherever the error
+    goes: into a pickle, an error tracker, a queue between processes.
+    """
+    try:
+        copy = type(error)(str(error))
+    except TypeError:  # an httpx error that needs more than a message
+        copy = httpx.TransportError(str(error))
+    copy.__cause__ = error.__cause__
+    copy.__context__ = error.__context__
+
+    return copy.with_traceback(error.__traceback__)
+
+
+def _scrubbed(response: httpx.Response) -> bytes:
+    """The body, with the API key cut out should the server have echoed it.
+
+    Debug pages and some gateways repeat the request's headers; whatever comes
+    of the body (messages, excerpts, `JobStatus.raw`) must not carry the key.
+    """
+    content = response.content
+    try:
+        key = response.request.headers.get("x-api-key")
+    except RuntimeError:  # a response built by hand, with no request
+        return content
+
+    if not key:
+        return content
+
+    return content.replace(key.encode(), b"<redacted>")
 
 
 def _json(content: bytes) -> object:
@@ -181,10 +222,14 @@ def _number(value: object, name: str) -> float | None:
     # bool is an int to Python, but `true` pages is no count.
     if isinstance(value, bool) or not isinstance(value, _NUMBER_TYPES):
         raise TypeError(f"{name} is not a number: {_short(value)}")
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise ValueError(f"{name} is too large: {_short(value)}") from None
+    if not math.isfinite(number):
         raise ValueError(f"{name} is not finite: {value!r}")
 
-    return float(value)
+    return number
 
 
 def _text(value: object, name: str) -> str | None:
@@ -207,20 +252,24 @@ def _timestamp(value: object, name: str) -> datetime | None:
         raise ValueError(f"{name} is not a timestamp: {_short(text)}") from None
 
 
-def _api_error(response: httpx.Response, now: float) -> APIError:
-    code, message = _envelope(_json(response.content))
+def _api_error(response: httpx.Response, content: bytes, now: float) -> APIError:
+    code, message = _envelope(_json(content))
     status = response.status_code
-    if status >= 500:
+    if 500 <= status < 600:
         kind: type[APIError] = InternalServerError
     else:
         kind = _ERRORS_BY_STATUS.get(status, APIError)
+    if 300 <= status < 400:
+        # Following would send the key wherever the redirect points.
+        where = _clip(response.headers.get("location", "")) or "nowhere"
+        message = f"redirected to {where}; redirects are not followed, check base_url"
 
     return kind(
-        message or _excerpt(response.content) or response.reason_phrase or "error",
+        _clip(message or "") or _excerpt(content) or response.reason_phrase or "error",
         status_code=status,
-        code=code,
-        request_id=response.headers.get("x-request-id"),
-        body=_excerpt(response.content),
+        code=_clip(code) if code else None,
+        request_id=_clip(response.headers.get("x-request-id", "")) or None,
+        body=_excerpt(content),
         retry_after=parse_retry_after(response.headers.get("retry-after"), now),
     )
 
@@ -244,19 +293,26 @@ def _envelope(data: object) -> tuple[str | None, str | None]:
     )
 
 
-def _invalid(response: httpx.Response, reason: str) -> InvalidResponseError:
+def _invalid(
+    response: httpx.Response, content: bytes, reason: str
+) -> InvalidResponseError:
     return InvalidResponseError(
-        f"unreadable job status: {reason}",
+        f"unreadable job status: {_clip(reason)}",
         status_code=response.status_code,
-        request_id=response.headers.get("x-request-id"),
-        body=_excerpt(response.content),
+        request_id=_clip(response.headers.get("x-request-id", "")) or None,
+        body=_excerpt(content),
     )
 
 
 def _excerpt(content: bytes) -> str:
-    text = " ".join(content[: EXCERPT_LENGTH * 4].decode("utf-8", "replace").split())
+    return _clip(content[: EXCERPT_LENGTH * 4].decode("utf-8", "replace"))
 
-    return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
+
+def _clip(text: str) -> str:
+    """``text`` on one line, cut to `EXCERPT_LENGTH` characters."""
+    line = " ".join(text[: EXCERPT_LENGTH * 4].split())
+
+    return line if len(line) <= EXCERPT_LENGTH else line[: EXCERPT_LENGTH - 1] + "…"
 
 
 def _short(value: object) -> str:

@@ -17,8 +17,9 @@ from leapocr._config import (
     APIKeyAuth,
     ClientConfig,
 )
+from leapocr._deadline import request_deadline
 from leapocr._models import JobStatus
-from leapocr._options import CallOptions, http_limits
+from leapocr._options import CallOptions, http_limits, ssl_context
 
 __all__ = ["OCR", "LeapOCR"]
 
@@ -73,7 +74,9 @@ class LeapOCR:
             allow_insecure_http=allow_insecure_http,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(limits=http_limits())
+        self._http = http_client or httpx.Client(
+            limits=http_limits(), verify=ssl_context()
+        )
         self._auth = APIKeyAuth(self._config.api_key)
         self._closed = False
         self.ocr = OCR(self)
@@ -105,15 +108,17 @@ class LeapOCR:
         if self._closed:
             raise RuntimeError("this LeapOCR client is closed")
 
-        try:
-            return self._http.get(
-                options.url,
-                auth=self._auth,
-                timeout=fetch.timeout,
-                follow_redirects=False,
-            )
-        except httpx.RequestError as error:
-            return error
+        with request_deadline(fetch.timeout) as extensions:
+            try:
+                return self._http.get(
+                    options.url,
+                    auth=self._auth,
+                    timeout=fetch.timeout,
+                    follow_redirects=False,
+                    extensions=extensions,
+                )
+            except httpx.RequestError as error:
+                return error
 
 
 class OCR:

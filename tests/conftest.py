@@ -79,6 +79,18 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+@pytest.fixture
+def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Back off for milliseconds between retries, not seconds.
+
+    For tests that count attempts over HTTP; how long to back off is tested on
+    a fake clock in test_engine.py.
+    """
+    import leapocr._retry
+
+    monkeypatch.setattr(leapocr._retry, "BACKOFF_BASE", 0.01)
+
+
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     """Run each async test under asyncio and under trio."""

@@ -128,7 +128,6 @@ def test_unreadable_success_is_invalid_response(body: str | bytes) -> None:
         (500, InternalServerError),
         (503, InternalServerError),
         (418, APIError),
-        (302, APIError),
     ],
 )
 def test_error_statuses_map_to_types(status: int, kind: type[APIError]) -> None:
