@@ -62,10 +62,18 @@ class Sandbox:
 
     Args:
         book: The jobs to serve; a fresh `JobBook` by default.
+        port: The port to listen on; 0 picks a free one.
+
+    Raises:
+        ValueError: If `port` is not from 0 to 65535.
     """
 
-    def __init__(self, book: JobBook | None = None) -> None:
+    def __init__(self, book: JobBook | None = None, *, port: int = 0) -> None:
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port must be from 0 to 65535, got {port}")
+
         self._book = book if book is not None else JobBook()
+        self._port = port
         self._server: _LoopbackServer | None = None
         self._stopping = threading.Event()
 
@@ -118,7 +126,7 @@ class Sandbox:
         if self._server is not None:
             raise RuntimeError("the sandbox is already running")
 
-        server = _LoopbackServer(host=_HOST, port=0, threaded=True)
+        server = _LoopbackServer(host=_HOST, port=self._port, threaded=True)
         server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
         self._stopping.clear()
         server.start()
@@ -219,6 +227,21 @@ class Sandbox:
         self._book.fault_rate(
             rate=rate, statuses=statuses, drop=drop, seed=seed, retry_after=retry_after
         )
+
+    def rate_limit(
+        self,
+        per_second: float,
+        *,
+        burst: int | None = None,
+        retry_after: str | None = None,
+    ) -> None:
+        """Refuse requests beyond a rate with 429; see `JobBook.rate_limit`."""
+        self._book.rate_limit(per_second, burst=burst, retry_after=retry_after)
+
+    @property
+    def rate_limited(self) -> int:
+        """How many requests the rate limit refused since the last reset."""
+        return self._book.rate_limited
 
     def _handle(self, request: Request) -> Response:
         answer = self._book.respond(
