@@ -190,78 +190,81 @@ def _run(
     ocr: OCR, batch: Batch, on_progress: ProgressCallback | None
 ) -> Generator[tuple[str, Outcome], None, None]:
     """Run the batch's waits on worker threads; yield each as it ends."""
-    stop = threading.Event()
-    finished: queue.Queue[tuple[str, Outcome | Exception]] = queue.Queue()
-    turns = iter(batch.calls)
-    turn_lock = threading.Lock()
-    deadline = time.monotonic() + batch.timeout
-
-    def work() -> None:
-        while not stop.is_set():
-            with turn_lock:
-                call = next(turns, None)
-            if call is None:
-                return
-
-            outcome: Outcome | Exception
-            try:
-                outcome = _wait_one(
-                    ocr,
-                    call,
-                    batch=batch,
-                    deadline=deadline,
-                    stop=stop,
-                    on_progress=on_progress,
-                )
-            except _StoppedError:
-                return
-            # Any error, the caller's included, is handed to the caller's
-            # thread, which decides whether it ends the batch.
-            except Exception as error:  # noqa: BLE001
-                outcome = error
-            finished.put((call.settings.job_id, outcome))
-
-    workers = [threading.Thread(target=work, daemon=True) for _ in range(batch.workers)]
-    for worker in workers:
-        worker.start()
-
+    pool = _Pool(ocr, batch, on_progress)
     try:
         for _ in batch.calls:
-            job_id, outcome = finished.get()
+            job_id, outcome = pool.next_finished()
             yield job_id, batch.settle(outcome)
     finally:
-        stop.set()
-        for worker in workers:
-            worker.join()
+        pool.stop()
 
 
-def _wait_one(
-    ocr: OCR,
-    call: CallOptions,
-    *,
-    batch: Batch,
-    deadline: float,
-    stop: threading.Event,
-    on_progress: ProgressCallback | None,
-) -> JobStatus:
-    """Drive one job's wait, as `OCR._steps` does, sleeping on ``stop``."""
-    machine = batch.machine(call, deadline, time.monotonic())
-    final = None
-    reply: _engine.Reply = None
-    while (action := _engine.step(machine, reply)) is not None:
-        reply = None
-        if stop.is_set():
-            machine.close()
-            raise _StoppedError
-        if isinstance(action, _engine.Fetch):
-            reply = ocr._client._send(call, action)
-        elif isinstance(action, _engine.Sleep):
-            if stop.wait(action.seconds):
+class _Pool:
+    """Worker threads that take a batch's jobs in turn and wait on each."""
+
+    def __init__(
+        self, ocr: OCR, batch: Batch, on_progress: ProgressCallback | None
+    ) -> None:
+        self._ocr = ocr
+        self._batch = batch
+        self._on_progress = on_progress
+        self._stop = threading.Event()
+        self._finished: queue.Queue[tuple[str, Outcome | Exception]] = queue.Queue()
+        self._turns = iter(batch.calls)
+        self._turn_lock = threading.Lock()
+        self._deadline = time.monotonic() + batch.timeout
+        self._threads = [
+            threading.Thread(target=self._work, daemon=True)
+            for _ in range(batch.workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def next_finished(self) -> tuple[str, Outcome | Exception]:
+        """The next job to end, and its outcome; blocks until there is one."""
+        return self._finished.get()
+
+    def stop(self) -> None:
+        """Stop the waits still running, and their threads."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+    def _work(self) -> None:
+        while (call := self._next_turn()) is not None:
+            outcome: Outcome | Exception
+            try:
+                outcome = self._wait_one(call)
+            except _StoppedError:
+                return
+            # Any error, the caller's included, goes to the caller's thread,
+            # which decides whether it ends the batch.
+            except Exception as error:  # noqa: BLE001
+                outcome = error
+            self._finished.put((call.settings.job_id, outcome))
+
+    def _next_turn(self) -> CallOptions | None:
+        with self._turn_lock:
+            return None if self._stop.is_set() else next(self._turns, None)
+
+    def _wait_one(self, call: CallOptions) -> JobStatus:
+        """Drive one job's wait as `OCR._steps` does, but sleeping on the stop."""
+        machine = self._batch.machine(call, self._deadline, time.monotonic())
+        final = None
+        reply: _engine.Reply = None
+        while (action := _engine.step(machine, reply)) is not None:
+            reply = None
+            if self._stop.is_set():
                 machine.close()
                 raise _StoppedError
-        else:
-            final = action.status
-            if action.changed and on_progress is not None:
-                on_progress(action.status)
+            if isinstance(action, _engine.Fetch):
+                reply = self._ocr._client._send(call, action)
+            elif isinstance(action, _engine.Sleep):
+                # Woken early by stop(); the check above then ends the wait.
+                self._stop.wait(action.seconds)
+            else:
+                final = action.status
+                if action.changed and self._on_progress is not None:
+                    self._on_progress(action.status)
 
-    return call.checked(final)
+        return call.checked(final)

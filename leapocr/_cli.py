@@ -171,19 +171,21 @@ def status_exit_code(status: JobStatus) -> int:
 
 def error_exit_code(error: LeapOCRError) -> int:
     """The exit code an error calls for."""
-    codes: list[tuple[type[LeapOCRError], int]] = [
-        (JobFailedError, EXIT_JOB_FAILED),
-        (JobTimeoutError, EXIT_NOT_FINISHED),
-        (AuthenticationError, EXIT_REFUSED),
-        (PermissionDeniedError, EXIT_REFUSED),
-        (NotFoundError, EXIT_NOT_FOUND),
-        (BadRequestError, EXIT_NOT_FOUND),
-    ]
-    for kind, code in codes:
+    for kind, code in _ERROR_CODES:
         if isinstance(error, kind):
             return code
 
     return EXIT_ERROR
+
+
+_ERROR_CODES: tuple[tuple[type[LeapOCRError], int], ...] = (
+    (JobFailedError, EXIT_JOB_FAILED),
+    (JobTimeoutError, EXIT_NOT_FINISHED),
+    (AuthenticationError, EXIT_REFUSED),
+    (PermissionDeniedError, EXIT_REFUSED),
+    (NotFoundError, EXIT_NOT_FOUND),
+    (BadRequestError, EXIT_NOT_FOUND),
+)
 
 
 def _parser() -> argparse.ArgumentParser:

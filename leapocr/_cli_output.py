@@ -83,9 +83,6 @@ class View:
         with self._lock:
             self._error(job_id, error)
 
-    def close(self) -> None:
-        """Finish the output."""
-
     def _update(self, status: JobStatus) -> None:
         raise NotImplementedError
 
