@@ -307,3 +307,36 @@ def test_sandbox_command_serves_until_interrupted() -> None:
         out, _ = server.communicate(timeout=10)
     assert server.returncode == 0
     assert "sandbox stopped" in out
+
+
+def test_sandbox_needs_the_testing_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without leapocr[testing], `leapocr sandbox` says what to install."""
+    from leapocr._cli_sandbox import serve
+
+    monkeypatch.setitem(sys.modules, "leapocr.testing", None)
+    out, err = io.StringIO(), io.StringIO()
+    assert serve(0, out, err) == 2
+    assert "leapocr[testing]" in err.getvalue()
+
+
+def test_sandbox_on_a_busy_port_exits_2(sandbox: Sandbox) -> None:
+    """A port already taken is reported, not raised."""
+    from leapocr._cli_sandbox import serve
+
+    port = int(sandbox.base_url.split(":")[2].split("/")[0])
+    out, err = io.StringIO(), io.StringIO()
+    assert serve(port, out, err) == 2
+    assert f"127.0.0.1:{port}" in err.getvalue()
+
+
+def test_sandbox_listens_on_the_port_asked() -> None:
+    """Sandbox(port=N) serves on 127.0.0.1:N; a port out of range is refused."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with Sandbox(port=port) as server:
+        assert server.base_url == f"http://127.0.0.1:{port}/api/v1"
+    with pytest.raises(ValueError, match="port"):
+        Sandbox(port=70000)

@@ -118,14 +118,16 @@ class Sandbox:
         return self._book.requests
 
     def start(self) -> None:
-        """Start serving on an ephemeral port of 127.0.0.1.
+        """Start serving on 127.0.0.1, on the port given or a free one.
 
         Raises:
             RuntimeError: If the sandbox is already running.
+            OSError: If the port asked for is taken.
         """
         if self._server is not None:
             raise RuntimeError("the sandbox is already running")
 
+        _check_free(self._port)
         server = _LoopbackServer(host=_HOST, port=self._port, threaded=True)
         server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
         self._stopping.clear()
@@ -266,6 +268,17 @@ class Sandbox:
         server = self._server
         if server is not None:
             server.clear_log()
+
+
+def _check_free(port: int) -> None:
+    """Raise OSError if ``port`` is taken; werkzeug would exit the process."""
+    if port == 0:
+        return
+
+    with socket.socket() as probe:
+        # As the server itself does, so a port in TIME_WAIT counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((_HOST, port))
 
 
 def _raw_path(request: Request) -> str:
