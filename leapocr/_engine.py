@@ -194,7 +194,7 @@ def _fetch(
     clock = settings.clock
     attempt = 0
     while True:
-        released = clock.monotonic()
+        claimed = clock.monotonic()
         yield from _hold(settings, deadline)
         remaining = deadline - clock.monotonic()
         timeout = min(settings.request_timeout, max(remaining, MIN_REQUEST_TIMEOUT))
@@ -205,7 +205,7 @@ def _fetch(
             status = _read(reply, settings)
         except LeapOCRError as error:
             error.job_id = settings.job_id
-            _slow_down(settings, error, attempt, released)
+            _slow_down(settings, error, attempt, claimed)
             delay = retry_delay(
                 error,
                 attempt=attempt,
