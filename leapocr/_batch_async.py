@@ -24,8 +24,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, cast, overload
 
 import anyio
-from anyio.abc import TaskGroup
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from leapocr._batch import DEFAULT_MAX_CONCURRENCY, Batch, Outcome
 from leapocr._config import DEFAULT_WAIT_TIMEOUT
@@ -33,7 +31,12 @@ from leapocr._engine import Report
 from leapocr._models import JobStatus
 from leapocr._options import CallOptions
 
+# anyio loads its parts when first used; importing these at run time would
+# load them all with `import leapocr`, for annotations only.
 if TYPE_CHECKING:
+    from anyio.abc import TaskGroup
+    from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
     from leapocr._async import AsyncOCR
 
 __all__ = ["AsyncCompleted", "as_completed", "wait_all"]
