@@ -50,11 +50,12 @@ def test_there_are_examples() -> None:
 
 
 def test_import_stays_light() -> None:
-    """`import leapocr` loads neither the command nor the sandbox."""
+    """`import leapocr` loads neither the command, the sandbox, nor anyio's parts."""
     code = (
         "import sys, leapocr; "
         "print(sorted(m for m in sys.modules if m.startswith(('leapocr._cli', "
-        "'leapocr.testing', 'argparse', 'pytest', 'werkzeug'))))"
+        "'leapocr.testing', 'argparse', 'pytest', 'werkzeug', 'anyio.abc', "
+        "'anyio.streams'))))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
