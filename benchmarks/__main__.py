@@ -12,7 +12,7 @@ import platform
 import sys
 from pathlib import Path
 
-SUITES: list[str] = ["polling", "call_cost", "import_cost", "scale"]
+SUITES: list[str] = ["polling", "call_cost", "import_cost", "scale", "many_jobs"]
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
-from leapocr import _engine
+from leapocr import _batch_async, _engine
 from leapocr._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -294,6 +294,10 @@ class AsyncOCR:
             async for report in steps:
                 if report.changed:
                     yield report.status
+
+    # Many jobs at once: written in their own module to keep this shell thin.
+    wait_all = _batch_async.wait_all
+    as_completed = _batch_async.as_completed
 
     async def _steps(
         self, options: CallOptions, machine: _engine.Machine

@@ -3,25 +3,33 @@
 The environment is read here and nowhere else:
 
 * ``LEAPOCR_API_KEY``: the API key, when ``api_key`` is not given;
-* ``LEAPOCR_BASE_URL``: the service's address, when ``base_url`` is not given.
+* ``LEAPOCR_BASE_URL``: the service's address, when ``base_url`` is not given;
+* ``LEAPOCR_LOG``: ``debug`` or ``info`` shows the SDK's own log records on
+  standard error (a handler on the ``leapocr`` logger only, never the root).
 """
 
 from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 import math
 import os
+import sys
+import warnings
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from typing import TextIO
 
 import httpx
 
+from leapocr._throttle import Throttle
 from leapocr._version import __version__
 
 __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
+    "LOG_ENV",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
@@ -29,10 +37,12 @@ __all__ = [
     "ClientConfig",
     "check_job_id",
     "check_seconds",
+    "log_from_environment",
 ]
 
 API_KEY_ENV = "LEAPOCR_API_KEY"
 BASE_URL_ENV = "LEAPOCR_BASE_URL"
+LOG_ENV = "LEAPOCR_LOG"
 DEFAULT_BASE_URL = "https://api.leapocr.com/api/v1"
 #: Seconds one request may take, connecting included.
 DEFAULT_TIMEOUT = 30.0
@@ -52,12 +62,14 @@ class ClientConfig:
         base_url: The service's address, without a trailing slash.
         timeout: Seconds one request may take.
         max_retries: Retries of one failed request.
+        throttle: The pace every call of the client shares (see `_throttle`).
     """
 
     api_key: str = field(repr=False)
     base_url: str
     timeout: float
     max_retries: int
+    throttle: Throttle = field(default_factory=Throttle, repr=False, compare=False)
 
     @classmethod
     def resolve(
@@ -87,6 +99,7 @@ class ClientConfig:
         _check_key_text(key.strip())
 
         url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        log_from_environment()
         return cls(
             api_key=key.strip(),
             base_url=_check_base_url(url, allow_insecure_http),
@@ -146,6 +159,52 @@ class APIKeyAuth(httpx.Auth):
         request.headers["X-API-Key"] = self._api_key
         request.headers["User-Agent"] = USER_AGENT
         yield request
+
+
+class _StderrHandler(logging.StreamHandler[TextIO]):
+    """Writes to whatever ``sys.stderr`` is when a record comes.
+
+    Test runners and daemons swap ``sys.stderr`` after the client was built.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write the record to the current standard error."""
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+_LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
+_LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
+
+
+def log_from_environment() -> None:
+    """Show the SDK's log records on standard error if ``LEAPOCR_LOG`` asks.
+
+    Only the ``leapocr`` logger is touched, and it gets one handler however
+    many clients are built; the level follows the variable's latest value.
+    An unknown value is reported with a `RuntimeWarning` and otherwise ignored,
+    so a typo in a logging switch never stops an application.
+    """
+    value = os.environ.get(LOG_ENV, "").strip().lower()
+    if not value:
+        return
+
+    level = _LOG_LEVELS.get(value)
+    if level is None:
+        choices = ", ".join(_LOG_LEVELS)
+        warnings.warn(
+            f"{LOG_ENV}={value!r} is not one of {choices}; ignored",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        return
+
+    logger = logging.getLogger("leapocr")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter(_LOG_FORMAT))
+        logger.addHandler(handler)
+    logger.setLevel(level)
 
 
 def check_job_id(job_id: object) -> str:

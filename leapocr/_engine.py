@@ -26,6 +26,7 @@ from leapocr._models import JobStatus
 from leapocr._polling import PollSchedule, progress_step
 from leapocr._response import read_status, transport_error, without_request
 from leapocr._retry import MAX_RETRY_AFTER, parse_retry_after, retry_delay
+from leapocr._throttle import Throttle, rate_limit_pause
 
 __all__ = [
     "MIN_REQUEST_TIMEOUT",
@@ -109,6 +110,7 @@ class Settings:
         max_retries: Retries of one failed request.
         clock: The time source.
         rng: The source of jitter.
+        throttle: The pace shared by every call of the client, if any.
     """
 
     job_id: str
@@ -116,6 +118,7 @@ class Settings:
     max_retries: int
     clock: Clock = SYSTEM_CLOCK
     rng: random.Random = _SHARED_RNG
+    throttle: Throttle | None = None
 
 
 def step(machine: Machine, reply: Reply) -> Action | None:
@@ -194,13 +197,18 @@ def _fetch(
     clock = settings.clock
     attempt = 0
     while True:
+        claimed = clock.monotonic()
+        yield from _hold(settings, deadline)
         remaining = deadline - clock.monotonic()
         timeout = min(settings.request_timeout, max(remaining, MIN_REQUEST_TIMEOUT))
         began = clock.monotonic()
         reply = yield Fetch(timeout)
+        _log_answer(settings, attempt, reply, clock.monotonic() - began)
         try:
             status = _read(reply, settings)
         except LeapOCRError as error:
+            error.job_id = settings.job_id
+            _slow_down(settings, error, attempt, claimed)
             delay = retry_delay(
                 error,
                 attempt=attempt,
@@ -216,9 +224,39 @@ def _fetch(
             yield Sleep(delay)
             continue
 
-        _log_answer(settings, attempt, reply, clock.monotonic() - began)
+        if settings.throttle is not None:
+            settings.throttle.answered()
         assert isinstance(reply, httpx.Response)  # noqa: S101 -- _read checked it
         return status, _retry_after(reply, clock)
+
+
+def _hold(settings: Settings, deadline: float) -> Generator[Action, Reply, None]:
+    """Sleep until the client's throttle lets a request go, never past the deadline."""
+    if settings.throttle is None:
+        return
+
+    now = settings.clock.monotonic()
+    pause = min(settings.throttle.claim(now), max(0.0, deadline - now))
+    if pause > 0:
+        logger.debug(
+            "job=%s held %.2fs: the service is rate limiting", settings.job_id, pause
+        )
+        yield Sleep(pause)
+
+
+def _slow_down(
+    settings: Settings, error: LeapOCRError, attempt: int, claimed: float
+) -> None:
+    pause = rate_limit_pause(error, attempt, settings.rng)
+    if pause is None or settings.throttle is None:
+        return
+
+    logger.info(
+        "job=%s rate limited: holding this client's requests for %.2fs",
+        settings.job_id,
+        pause,
+    )
+    settings.throttle.refused(settings.clock.monotonic(), pause, claimed=claimed)
 
 
 def _read(reply: Reply, settings: Settings) -> JobStatus:
@@ -256,17 +294,36 @@ def _progress_key(status: JobStatus) -> tuple[object, ...]:
 
 
 def _log_answer(settings: Settings, attempt: int, reply: Reply, took: float) -> None:
-    if not logger.isEnabledFor(logging.DEBUG) or not isinstance(reply, httpx.Response):
+    if not logger.isEnabledFor(logging.DEBUG) or reply is None:
         return
 
+    # Method and path only: the query, the headers (the key) and bodies stay out.
+    method, path = _request_line(reply)
+    if isinstance(reply, httpx.Response):
+        outcome = str(reply.status_code)
+        request_id = reply.headers.get("x-request-id", "-")
+    else:
+        outcome, request_id = type(reply).__name__, "-"
+
     logger.debug(
-        "GET status job=%s attempt=%d -> %d in %.3fs request_id=%s",
+        "%s %s -> %s job=%s attempt=%d in %.3fs request_id=%s",
+        method,
+        path,
+        outcome,
         settings.job_id,
         attempt + 1,
-        reply.status_code,
         took,
-        reply.headers.get("x-request-id", "-"),
+        request_id,
     )
+
+
+def _request_line(reply: httpx.Response | httpx.HTTPError) -> tuple[str, str]:
+    try:
+        request = reply.request
+    except RuntimeError:  # a reply built by hand, with no request attached
+        return "GET", "-"
+
+    return request.method, request.url.path
 
 
 def _log_retry(

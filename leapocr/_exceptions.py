@@ -45,7 +45,14 @@ __all__ = [
 
 
 class LeapOCRError(Exception):
-    """The root of every error the SDK raises about the service or a job."""
+    """The root of every error the SDK raises about the service or a job.
+
+    Attributes:
+        job_id: The job the failed call was about, when there was one; it tells
+            the errors of `wait_all` and `as_completed` apart.
+    """
+
+    job_id: str | None = None
 
     def __init__(self, message: str) -> None:
         """Keep the message as the only positional argument, so pickling works."""
@@ -153,6 +160,7 @@ class JobFailedError(LeapOCRError):
         """Build the error from the job's final status."""
         reason = status.error_message or "no reason given"
         super().__init__(f"job {status.job_id} failed: {reason}")
+        self.job_id = status.job_id
         self.status = status
         self.error_message = status.error_message
 

@@ -73,7 +73,10 @@ class CallOptions:
         if max_retries is not None:
             retries = check_count(max_retries, "max_retries")
         settings = _engine.Settings(
-            job_id=job_id, request_timeout=config.timeout, max_retries=retries
+            job_id=job_id,
+            request_timeout=config.timeout,
+            max_retries=retries,
+            throttle=config.throttle,
         )
 
         return cls(url=config.status_url(job_id), settings=settings)

@@ -9,7 +9,7 @@ from typing import Any, Self
 
 import httpx
 
-from leapocr import _engine
+from leapocr import _batch_sync, _engine
 from leapocr._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -212,6 +212,10 @@ class OCR:
         machine = options.wait(timeout, poll_interval, raise_on_failure=False)
 
         return (r.status for r in self._steps(options, machine) if r.changed)
+
+    # Many jobs at once: written in their own module to keep this shell thin.
+    wait_all = _batch_sync.wait_all
+    as_completed = _batch_sync.as_completed
 
     def _steps(
         self, options: CallOptions, machine: _engine.Machine

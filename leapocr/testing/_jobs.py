@@ -117,6 +117,35 @@ class _Fault:
     delay: float = 0.0
 
 
+@attrs.define
+class _RateLimit:
+    """A token bucket: ``burst`` requests at once, refilled at ``rate`` a second."""
+
+    rate: float
+    burst: float
+    retry_after: str | None
+    tokens: float
+    at: float
+
+    def take(self, now: float) -> bool:
+        """Spend a token if one is left; False means answer 429."""
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+
+        self.tokens -= 1
+
+        return True
+
+    def retry_header(self) -> str:
+        """Whole seconds until the next token, as a gateway would say it."""
+        if self.retry_after is not None:
+            return self.retry_after
+
+        return str(max(1, math.ceil((1 - self.tokens) / self.rate)))
+
+
 @attrs.frozen
 class _FaultRate:
     rate: float
@@ -275,7 +304,9 @@ class JobBook:
         self._jobs: dict[str, _Job] = {}
         self._faults: deque[_Fault] = deque()
         self._fault_rate: _FaultRate | None = None
+        self._rate_limit: _RateLimit | None = None
         self._requests = 0
+        self._limited = 0
 
     @property
     def api_key(self) -> str:
@@ -293,10 +324,17 @@ class JobBook:
         with self._lock:
             return self._requests
 
+    @property
+    def rate_limited(self) -> int:
+        """How many requests the rate limit refused since the last reset."""
+        with self._lock:
+            return self._limited
+
     def reset_counts(self) -> None:
-        """Set the request count back to zero."""
+        """Set the request counts back to zero."""
         with self._lock:
             self._requests = 0
+            self._limited = 0
 
     def add_key(self, key: str) -> None:
         """Accept another API key, owning no jobs unless given as an owner.
@@ -497,6 +535,39 @@ class JobBook:
         with self._lock:
             self._fault_rate = chosen
 
+    def rate_limit(
+        self,
+        per_second: float,
+        *,
+        burst: int | None = None,
+        retry_after: str | None = None,
+    ) -> None:
+        """From now on, refuse requests beyond a rate with 429, as a gateway does.
+
+        A token bucket: up to ``burst`` requests at once, then ``per_second``
+        on average. Checked before queued faults and before the API key, as a
+        gateway in front of the service would. A rate of 0 turns it off.
+
+        Args:
+            per_second: Requests allowed per second, on average.
+            burst: Requests allowed at once; ``per_second`` rounded up by
+                default.
+            retry_after: The `Retry-After` of each 429; by default the whole
+                seconds until the next request would be allowed.
+
+        Raises:
+            ValueError: If a number is out of range.
+        """
+        if per_second < 0 or (burst is not None and burst < 1):
+            raise ValueError("per_second must be >= 0 and burst >= 1")
+
+        size = float(burst if burst is not None else max(1, math.ceil(per_second)))
+        with self._lock:
+            self._rate_limit = None
+            if per_second:
+                bucket = _RateLimit(per_second, size, retry_after, size, self._clock())
+                self._rate_limit = bucket
+
     def respond(
         self, method: str, path: str, headers: Mapping[str, str]
     ) -> SandboxResponse:
@@ -522,6 +593,10 @@ class JobBook:
 
         with self._lock:
             self._requests += 1
+            limited = self._refuse_over_rate()
+            if limited is not None:
+                return _stamped(limited)
+
             fault = self._next_fault()
             if fault is not None and fault.answer is not None:
                 return _stamped(fault.answer)
@@ -545,6 +620,18 @@ class JobBook:
         segment = path[len(route) :]
 
         return segment if segment and "/" not in segment else None
+
+    def _refuse_over_rate(self) -> SandboxResponse | None:
+        bucket = self._rate_limit
+        if bucket is None or bucket.take(self._clock()):
+            return None
+
+        self._limited += 1
+        message = "rate limit exceeded"
+
+        return _error(
+            429, "TOO_MANY_REQUESTS", message, **{"Retry-After": bucket.retry_header()}
+        )
 
     def _next_fault(self) -> _Fault | None:
         if self._faults:

@@ -62,10 +62,18 @@ class Sandbox:
 
     Args:
         book: The jobs to serve; a fresh `JobBook` by default.
+        port: The port to listen on; 0 picks a free one.
+
+    Raises:
+        ValueError: If `port` is not from 0 to 65535.
     """
 
-    def __init__(self, book: JobBook | None = None) -> None:
+    def __init__(self, book: JobBook | None = None, *, port: int = 0) -> None:
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port must be from 0 to 65535, got {port}")
+
         self._book = book if book is not None else JobBook()
+        self._port = port
         self._server: _LoopbackServer | None = None
         self._stopping = threading.Event()
 
@@ -110,15 +118,17 @@ class Sandbox:
         return self._book.requests
 
     def start(self) -> None:
-        """Start serving on an ephemeral port of 127.0.0.1.
+        """Start serving on 127.0.0.1, on the port given or a free one.
 
         Raises:
             RuntimeError: If the sandbox is already running.
+            OSError: If the port asked for is taken.
         """
         if self._server is not None:
             raise RuntimeError("the sandbox is already running")
 
-        server = _LoopbackServer(host=_HOST, port=0, threaded=True)
+        _check_free(self._port)
+        server = _LoopbackServer(host=_HOST, port=self._port, threaded=True)
         server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
         self._stopping.clear()
         server.start()
@@ -220,6 +230,21 @@ class Sandbox:
             rate=rate, statuses=statuses, drop=drop, seed=seed, retry_after=retry_after
         )
 
+    def rate_limit(
+        self,
+        per_second: float,
+        *,
+        burst: int | None = None,
+        retry_after: str | None = None,
+    ) -> None:
+        """Refuse requests beyond a rate with 429; see `JobBook.rate_limit`."""
+        self._book.rate_limit(per_second, burst=burst, retry_after=retry_after)
+
+    @property
+    def rate_limited(self) -> int:
+        """How many requests the rate limit refused since the last reset."""
+        return self._book.rate_limited
+
     def _handle(self, request: Request) -> Response:
         answer = self._book.respond(
             request.method, _raw_path(request), dict(request.headers.items())
@@ -243,6 +268,17 @@ class Sandbox:
         server = self._server
         if server is not None:
             server.clear_log()
+
+
+def _check_free(port: int) -> None:
+    """Raise OSError if ``port`` is taken; werkzeug would exit the process."""
+    if port == 0:
+        return
+
+    with socket.socket() as probe:
+        # As the server itself does, so a port in TIME_WAIT counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((_HOST, port))
 
 
 def _raw_path(request: Request) -> str:

@@ -1,0 +1,270 @@
+"""`wait_all` and `as_completed` for the synchronous client, on a few threads.
+
+Each of at most ``max_concurrency`` threads takes the next job and runs its
+wait; finished jobs come back to the caller's thread through a queue. The
+threads sleep on an event rather than in `time.sleep`, so that the first
+error, or the caller leaving the loop early, stops every other wait at once
+instead of after its current sleep. A request already sent is let finish,
+within its timeout.
+
+These functions become methods of `leapocr.OCR`; the plan they follow is in
+`leapocr._batch`.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Generator, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from leapocr import _engine
+from leapocr._batch import DEFAULT_MAX_CONCURRENCY, Batch, Outcome
+from leapocr._config import DEFAULT_WAIT_TIMEOUT
+from leapocr._models import JobStatus
+from leapocr._options import CallOptions
+
+if TYPE_CHECKING:
+    from leapocr._sync import OCR
+
+__all__ = ["as_completed", "wait_all"]
+
+ProgressCallback = Callable[[JobStatus], Any]
+
+
+class _StoppedError(Exception):
+    """The batch ended while this job's wait was still running."""
+
+
+@overload
+def wait_all(
+    self: OCR,
+    job_ids: Iterable[str],
+    *,
+    timeout: float | None = ...,
+    poll_interval: float | None = ...,
+    max_concurrency: int = ...,
+    return_exceptions: Literal[False] = ...,
+    on_progress: ProgressCallback | None = ...,
+    max_retries: int | None = ...,
+) -> list[JobStatus]: ...
+@overload
+def wait_all(
+    self: OCR,
+    job_ids: Iterable[str],
+    *,
+    timeout: float | None = ...,
+    poll_interval: float | None = ...,
+    max_concurrency: int = ...,
+    return_exceptions: bool,
+    on_progress: ProgressCallback | None = ...,
+    max_retries: int | None = ...,
+) -> list[Outcome]: ...
+def wait_all(
+    self: OCR,
+    job_ids: Iterable[str],
+    *,
+    timeout: float | None = DEFAULT_WAIT_TIMEOUT,
+    poll_interval: float | None = None,
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    return_exceptions: bool = False,
+    on_progress: ProgressCallback | None = None,
+    max_retries: int | None = None,
+) -> list[JobStatus] | list[Outcome]:
+    """Wait until every job ends, and return their final statuses.
+
+    Args:
+        self: The jobs resource of a client.
+        job_ids: The jobs' ids; a job given twice is waited on once.
+        timeout: Seconds the whole call may take; None waits for ever. A job
+            still running then ends with `JobTimeoutError`; a job whose turn
+            comes after it is asked about once.
+        poll_interval: The shortest gap between two polls of one job.
+        max_concurrency: How many jobs are waited on at once.
+        return_exceptions: Wait for every job even when some fail, and put
+            each error (`JobFailedError`, `JobTimeoutError`, `APIError`, ...)
+            in its job's place among the results instead of raising it.
+        on_progress: Called with each status that differs from the job's
+            last, from one of the worker threads; an exception it raises ends
+            the call and propagates.
+        max_retries: Retries per request, instead of the client's.
+
+    Returns:
+        The final statuses in the order the ids were given.
+
+    Raises:
+        JobFailedError: A job failed (unless ``return_exceptions``); the
+            other waits are stopped.
+        JobTimeoutError: ``timeout`` passed before a job ended (same terms).
+        APIError: A request failed for good (same terms).
+        APIConnectionError: No answer came (same terms).
+    """
+    batch = Batch.plan(
+        self._client._config,
+        job_ids,
+        timeout=timeout,
+        poll_interval=poll_interval,
+        max_concurrency=max_concurrency,
+        return_exceptions=return_exceptions,
+        max_retries=max_retries,
+    )
+
+    return batch.in_order(dict(_run(self, batch, on_progress)))
+
+
+@overload
+def as_completed(
+    self: OCR,
+    job_ids: Iterable[str],
+    *,
+    timeout: float | None = ...,
+    poll_interval: float | None = ...,
+    max_concurrency: int = ...,
+    return_exceptions: Literal[False] = ...,
+    on_progress: ProgressCallback | None = ...,
+    max_retries: int | None = ...,
+) -> Iterator[JobStatus]: ...
+@overload
+def as_completed(
+    self: OCR,
+    job_ids: Iterable[str],
+    *,
+    timeout: float | None = ...,
+    poll_interval: float | None = ...,
+    max_concurrency: int = ...,
+    return_exceptions: bool,
+    on_progress: ProgressCallback | None = ...,
+    max_retries: int | None = ...,
+) -> Iterator[Outcome]: ...
+def as_completed(
+    self: OCR,
+    job_ids: Iterable[str],
+    *,
+    timeout: float | None = DEFAULT_WAIT_TIMEOUT,
+    poll_interval: float | None = None,
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    return_exceptions: bool = False,
+    on_progress: ProgressCallback | None = None,
+    max_retries: int | None = None,
+) -> Iterator[JobStatus] | Iterator[Outcome]:
+    """Yield each job's final status as soon as the job ends.
+
+    The arguments are checked at once; the waits start with the first
+    iteration. Leaving the loop early (or closing the iterator) stops the
+    waits still running. Arguments and errors are those of `wait_all`.
+
+    Example::
+
+        for status in client.ocr.as_completed(job_ids):
+            print(status.job_id, status.status.value)
+
+    Yields:
+        Final statuses in the order the jobs ended; with
+        ``return_exceptions``, the error of a job whose wait raised instead
+        (its ``job_id`` says which job it was).
+    """
+    batch = Batch.plan(
+        self._client._config,
+        job_ids,
+        timeout=timeout,
+        poll_interval=poll_interval,
+        max_concurrency=max_concurrency,
+        return_exceptions=return_exceptions,
+        max_retries=max_retries,
+    )
+
+    return _outcomes(_run(self, batch, on_progress))
+
+
+def _outcomes(pairs: Generator[tuple[str, Outcome], None, None]) -> Iterator[Outcome]:
+    """The outcomes alone; closing this closes the waits at once."""
+    try:
+        for _, outcome in pairs:
+            yield outcome
+    finally:
+        pairs.close()
+
+
+def _run(
+    ocr: OCR, batch: Batch, on_progress: ProgressCallback | None
+) -> Generator[tuple[str, Outcome], None, None]:
+    """Run the batch's waits on worker threads; yield each as it ends."""
+    pool = _Pool(ocr, batch, on_progress)
+    try:
+        for _ in batch.calls:
+            job_id, outcome = pool.next_finished()
+            yield job_id, batch.settle(outcome)
+    finally:
+        pool.stop()
+
+
+class _Pool:
+    """Worker threads that take a batch's jobs in turn and wait on each."""
+
+    def __init__(
+        self, ocr: OCR, batch: Batch, on_progress: ProgressCallback | None
+    ) -> None:
+        self._ocr = ocr
+        self._batch = batch
+        self._on_progress = on_progress
+        self._stop = threading.Event()
+        self._finished: queue.Queue[tuple[str, Outcome | Exception]] = queue.Queue()
+        self._turns = iter(batch.calls)
+        self._turn_lock = threading.Lock()
+        self._deadline = time.monotonic() + batch.timeout
+        self._threads = [
+            threading.Thread(target=self._work, daemon=True)
+            for _ in range(batch.workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def next_finished(self) -> tuple[str, Outcome | Exception]:
+        """The next job to end, and its outcome; blocks until there is one."""
+        return self._finished.get()
+
+    def stop(self) -> None:
+        """Stop the waits still running, and their threads."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+    def _work(self) -> None:
+        while (call := self._next_turn()) is not None:
+            outcome: Outcome | Exception
+            try:
+                outcome = self._wait_one(call)
+            except _StoppedError:
+                return
+            # Any error, the caller's included, goes to the caller's thread,
+            # which decides whether it ends the batch.
+            except Exception as error:  # noqa: BLE001
+                outcome = error
+            self._finished.put((call.settings.job_id, outcome))
+
+    def _next_turn(self) -> CallOptions | None:
+        with self._turn_lock:
+            return None if self._stop.is_set() else next(self._turns, None)
+
+    def _wait_one(self, call: CallOptions) -> JobStatus:
+        """Drive one job's wait as `OCR._steps` does, but sleeping on the stop."""
+        machine = self._batch.machine(call, self._deadline, time.monotonic())
+        final = None
+        reply: _engine.Reply = None
+        while (action := _engine.step(machine, reply)) is not None:
+            reply = None
+            if self._stop.is_set():
+                machine.close()
+                raise _StoppedError
+            if isinstance(action, _engine.Fetch):
+                reply = self._ocr._client._send(call, action)
+            elif isinstance(action, _engine.Sleep):
+                # Woken early by stop(); the check above then ends the wait.
+                self._stop.wait(action.seconds)
+            else:
+                final = action.status
+                if action.changed and self._on_progress is not None:
+                    self._on_progress(action.status)
+
+        return call.checked(final)
