@@ -258,17 +258,8 @@ class AsyncOCR:
         """
         options = CallOptions.build(self._client._config, job_id, max_retries)
         machine = options.wait(timeout, poll_interval, raise_on_failure=True)
-        final = None
-        # Closed here, not by the garbage collector, when on_progress raises.
-        async with aclosing(self._steps(options, machine)) as steps:
-            async for report in steps:
-                if report.changed and on_progress is not None:
-                    outcome = on_progress(report.status)
-                    if inspect.isawaitable(outcome):
-                        await outcome
-                final = report.status
 
-        return options.checked(final)
+        return await self._follow(options, machine, on_progress)
 
     async def iter_status(
         self,
@@ -298,6 +289,26 @@ class AsyncOCR:
     # Many jobs at once: written in their own module to keep this shell thin.
     wait_all = _batch_async.wait_all
     as_completed = _batch_async.as_completed
+
+    async def _follow(
+        self,
+        options: CallOptions,
+        machine: _engine.Machine,
+        on_progress: ProgressCallback | None,
+    ) -> JobStatus:
+        """Run ``machine`` to its end, telling ``on_progress`` of each change."""
+        final = None
+        # Closed here, not by the garbage collector, when on_progress raises:
+        # trio would finalize the abandoned generator in another task.
+        async with aclosing(self._steps(options, machine)) as steps:
+            async for report in steps:
+                if report.changed and on_progress is not None:
+                    outcome = on_progress(report.status)
+                    if inspect.isawaitable(outcome):
+                        await outcome
+                final = report.status
+
+        return options.checked(final)
 
     async def _steps(
         self, options: CallOptions, machine: _engine.Machine

@@ -15,11 +15,9 @@ in `leapocr._batch`.
 
 from __future__ import annotations
 
-import inspect
 import math
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from contextlib import aclosing
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, cast, overload
 
@@ -159,19 +157,8 @@ class AsyncCompleted(Generic[T]):
 
     async def _wait_one(self, call: CallOptions, deadline: float) -> JobStatus:
         machine = self._batch.machine(call, deadline, time.monotonic())
-        final = None
-        # Closed here rather than by the garbage collector when on_progress
-        # raises: trio finalizes an abandoned async generator in another task.
-        steps = self._ocr._steps(call, machine)
-        async with aclosing(steps) as reports:
-            async for report in reports:
-                final = report.status
-                if report.changed and self._on_progress is not None:
-                    outcome = self._on_progress(report.status)
-                    if inspect.isawaitable(outcome):
-                        await outcome
 
-        return call.checked(final)
+        return await self._ocr._follow(call, machine, self._on_progress)
 
 
 @overload

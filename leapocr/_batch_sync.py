@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from leapocr import _engine
 from leapocr._batch import DEFAULT_MAX_CONCURRENCY, Batch, Outcome
 from leapocr._config import DEFAULT_WAIT_TIMEOUT
 from leapocr._models import JobStatus
@@ -248,23 +247,14 @@ class _Pool:
             return None if self._stop.is_set() else next(self._turns, None)
 
     def _wait_one(self, call: CallOptions) -> JobStatus:
-        """Drive one job's wait as `OCR._steps` does, but sleeping on the stop."""
-        machine = self._batch.machine(call, self._deadline, time.monotonic())
-        final = None
-        reply: _engine.Reply = None
-        while (action := _engine.step(machine, reply)) is not None:
-            reply = None
-            if self._stop.is_set():
-                machine.close()
-                raise _StoppedError
-            if isinstance(action, _engine.Fetch):
-                reply = self._ocr._client._send(call, action)
-            elif isinstance(action, _engine.Sleep):
-                # Woken early by stop(); the check above then ends the wait.
-                self._stop.wait(action.seconds)
-            else:
-                final = action.status
-                if action.changed and self._on_progress is not None:
-                    self._on_progress(action.status)
+        if self._stop.is_set():
+            raise _StoppedError
 
-        return call.checked(final)
+        machine = self._batch.machine(call, self._deadline, time.monotonic())
+
+        return self._ocr._follow(call, machine, self._on_progress, self._sleep)
+
+    def _sleep(self, seconds: float) -> None:
+        # Sleeps on the stop event, so stop() wakes every worker at once.
+        if self._stop.wait(seconds):
+            raise _StoppedError

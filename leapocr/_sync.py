@@ -184,13 +184,8 @@ class OCR:
         """
         options = CallOptions.build(self._client._config, job_id, max_retries)
         machine = options.wait(timeout, poll_interval, raise_on_failure=True)
-        final = None
-        for report in self._steps(options, machine):
-            if report.changed and on_progress is not None:
-                on_progress(report.status)
-            final = report.status
 
-        return options.checked(final)
+        return self._follow(options, machine, on_progress)
 
     def iter_status(
         self,
@@ -217,8 +212,27 @@ class OCR:
     wait_all = _batch_sync.wait_all
     as_completed = _batch_sync.as_completed
 
+    def _follow(
+        self,
+        options: CallOptions,
+        machine: _engine.Machine,
+        on_progress: Callable[[JobStatus], Any] | None,
+        sleep: Callable[[float], object] = time.sleep,
+    ) -> JobStatus:
+        """Run ``machine`` to its end, telling ``on_progress`` of each change."""
+        final = None
+        for report in self._steps(options, machine, sleep):
+            if report.changed and on_progress is not None:
+                on_progress(report.status)
+            final = report.status
+
+        return options.checked(final)
+
     def _steps(
-        self, options: CallOptions, machine: _engine.Machine
+        self,
+        options: CallOptions,
+        machine: _engine.Machine,
+        sleep: Callable[[float], object] = time.sleep,
     ) -> Iterator[_engine.Report]:
         reply: _engine.Reply = None
         while (action := _engine.step(machine, reply)) is not None:
@@ -226,6 +240,6 @@ class OCR:
             if isinstance(action, _engine.Fetch):
                 reply = self._client._send(options, action)
             elif isinstance(action, _engine.Sleep):
-                time.sleep(action.seconds)
+                sleep(action.seconds)
             else:
                 yield action
