@@ -75,6 +75,11 @@ class Throttle:
         Returns:
             Seconds to wait before sending; 0 to send at once.
         """
+        # The common case, an open throttle, is read without the lock: a 429
+        # landing at this instant lets one more request through at worst.
+        if self._gap == 0.0 and now >= self._next:
+            return 0.0
+
         with self._lock:
             if self._gap == 0.0 and now >= self._next:
                 return 0.0
@@ -103,6 +108,9 @@ class Throttle:
 
     def answered(self) -> None:
         """Narrow the gap after an answer that was not a 429."""
+        if self._gap == 0.0:
+            return
+
         with self._lock:
             narrower = self._gap * GAP_NARROWING
             self._gap = narrower if narrower >= MIN_GAP else 0.0
