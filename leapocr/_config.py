@@ -98,7 +98,7 @@ class ClientConfig:
             raise TypeError(f"api_key must be a str, not {type(key).__name__}")
         _check_key_text(key.strip())
 
-        url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        url = _base_url(base_url)
         log_from_environment()
         return cls(
             api_key=key.strip(),
@@ -133,8 +133,11 @@ def _status_url(base_url: str, job_id: str) -> httpx.URL:
     from leapocr_client.api.ocr import get_job_status  # noqa: PLC0415
 
     path: str = get_job_status._get_kwargs(job_id)["url"]
-
-    return httpx.URL(base_url + path)
+    try:
+        return httpx.URL(base_url + path)
+    except httpx.InvalidURL:
+        # httpx refuses addresses over 64 KB; no real job id is that long.
+        raise ValueError(f"job_id is too long ({len(job_id)} characters)") from None
 
 
 class APIKeyAuth(httpx.Auth):
@@ -229,14 +232,23 @@ def check_job_id(job_id: object) -> str:
     return job_id
 
 
+#: The longest span of seconds any option takes (about a year): sockets and
+#: thread waits overflow on spans far beyond it, and no wait needs more.
+MAX_SECONDS = 365 * 24 * 3600.0
+
+
 def check_seconds(value: object, name: str, *, allow_none: bool = False) -> float:
     """Return ``value`` as positive finite seconds, or raise naming ``name``."""
     if value is None and allow_none:
         return math.inf
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name} must be a number of seconds, not {value!r}")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive, finite number, not {value!r}")
+    # Compared before float(): an int of hundreds of digits overflows it.
+    if not 0 < value <= MAX_SECONDS:
+        raise ValueError(
+            f"{name} must be a positive number of seconds up to {MAX_SECONDS:g}, "
+            f"not {str(value)[:40]}"
+        )
 
     return float(value)
 
@@ -263,13 +275,33 @@ def _check_key_text(key: str) -> None:
         )
 
 
-def _check_base_url(url: str, allow_insecure_http: bool) -> str:
+def _base_url(given: object) -> object:
+    # An empty value is a mistake, not "use the default": falling back would
+    # send the key to the real service when a test meant a local one.
+    if given is not None:
+        if given == "":
+            raise ValueError("base_url is empty")
+        return given
+
+    from_environment = os.environ.get(BASE_URL_ENV)
+    if from_environment is not None and not from_environment.strip():
+        raise ValueError(f"{BASE_URL_ENV} is set but empty")
+
+    return from_environment or DEFAULT_BASE_URL
+
+
+def _check_base_url(url: object, allow_insecure_http: bool) -> str:
     if not isinstance(url, str):
         raise TypeError(f"base_url must be a str, not {type(url).__name__}")
 
-    parsed = httpx.URL(url)
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as error:
+        raise ValueError(f"base_url is not a valid address: {error}") from None
     if parsed.scheme not in {"http", "https"} or not parsed.host:
         raise ValueError(f"base_url must be an http(s) address, not {url!r}")
+    if parsed.query or parsed.fragment or parsed.userinfo:
+        raise ValueError("base_url must not carry a query, a fragment or credentials")
     if parsed.scheme == "http" and not (allow_insecure_http or _loopback(parsed.host)):
         raise ValueError(
             f"base_url {url!r} would send the API key unencrypted; use https, "

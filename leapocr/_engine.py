@@ -21,6 +21,7 @@ from typing import Protocol
 
 import httpx
 
+from leapocr import _response
 from leapocr._exceptions import JobFailedError, JobTimeoutError, LeapOCRError
 from leapocr._models import JobStatus
 from leapocr._polling import PollSchedule, progress_step
@@ -301,7 +302,7 @@ def _log_answer(settings: Settings, attempt: int, reply: Reply, took: float) -> 
     method, path = _request_line(reply)
     if isinstance(reply, httpx.Response):
         outcome = str(reply.status_code)
-        request_id = reply.headers.get("x-request-id", "-")
+        request_id = _response.request_id(reply) or "-"
     else:
         outcome, request_id = type(reply).__name__, "-"
 

@@ -36,6 +36,7 @@ __all__ = [
     "EXCERPT_LENGTH",
     "FIELDS",
     "read_status",
+    "request_id",
     "transport_error",
     "without_request",
 ]
@@ -93,18 +94,23 @@ def read_status(response: httpx.Response, job_id: str, now: float) -> JobStatus:
         APIError: The answer was an error, or a success whose body is not a
             job status (`InvalidResponseError`).
     """
-    content = _scrubbed(response)
+    key = _sent_key(response)
+    content = _scrubbed(response.content, key)
     if not 200 <= response.status_code < 300:
-        raise _api_error(response, content, now)
+        raise _hidden(_api_error(response, content, now), key)
 
     data = _json(content)
     if not isinstance(data, dict):
-        raise _invalid(response, content, "the body is not a JSON object")
+        raise _hidden(_invalid(response, content, "the body is not a JSON object"), key)
 
+    if key:
+        # JSON may spell the key with escapes (\/, \u0041) the byte scrub
+        # cannot see; decoded, it is plain again.
+        data = {k: _redact(v, key) for k, v in data.items()}
     try:
         return _job_status(data, job_id)
     except (TypeError, ValueError, KeyError, AttributeError) as error:
-        raise _invalid(response, content, str(error)) from None
+        raise _hidden(_invalid(response, content, str(error)), key) from None
 
 
 def transport_error(error: httpx.HTTPError) -> APIConnectionError:
@@ -131,22 +137,59 @@ def without_request(error: httpx.HTTPError) -> httpx.HTTPError:
     return copy.with_traceback(error.__traceback__)
 
 
-def _scrubbed(response: httpx.Response) -> bytes:
+def request_id(response: httpx.Response) -> str | None:
+    """The service's request id, on one line, short, and never the API key."""
+    text = _clip(response.headers.get("x-request-id", ""))
+    key = _sent_key(response)
+    if key and key in text:
+        text = text.replace(key, _REDACTED)
+
+    return text or None
+
+
+def _sent_key(response: httpx.Response) -> str | None:
+    try:
+        key: str | None = response.request.headers.get("x-api-key")
+    except RuntimeError:  # a response built by hand, with no request
+        return None
+
+    return key or None
+
+
+def _scrubbed(content: bytes, key: str | None) -> bytes:
     """The body, with the API key cut out should the server have echoed it.
 
     Debug pages and some gateways repeat the request's headers; whatever comes
     of the body (messages, excerpts, `JobStatus.raw`) must not carry the key.
     """
-    content = response.content
-    try:
-        key = response.request.headers.get("x-api-key")
-    except RuntimeError:  # a response built by hand, with no request
-        return content
-
     if not key:
         return content
 
-    return content.replace(key.encode(), b"<redacted>")
+    return content.replace(key.encode(), _REDACTED.encode())
+
+
+def _redact(value: object, key: str) -> object:
+    if isinstance(value, str) and key in value:
+        return value.replace(key, _REDACTED)
+
+    return value
+
+
+def _hidden(error: APIError, key: str | None) -> APIError:
+    """``error`` with the key cut from every text it carries.
+
+    Headers (a request id, a ``Location``), the reason phrase and decoded JSON
+    reach an error's fields without passing through the byte scrub.
+    """
+    if key:
+        for name, value in vars(error).items():
+            setattr(error, name, _redact(value, key))
+        error.args = (error.message,)
+
+    return error
+
+
+_REDACTED = "<redacted>"
 
 
 def _json(content: bytes) -> object:
@@ -246,10 +289,12 @@ def _timestamp(value: object, name: str) -> datetime | None:
     if text is None:
         return None
 
+    # A timestamp is a detail: one the SDK cannot read must not cost the
+    # caller the job's status. It stays None, its text in `JobStatus.raw`.
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{name} is not a timestamp: {_short(text)}") from None
+        return None
 
 
 def _api_error(response: httpx.Response, content: bytes, now: float) -> APIError:
@@ -268,7 +313,7 @@ def _api_error(response: httpx.Response, content: bytes, now: float) -> APIError
         _clip(message or "") or _excerpt(content) or response.reason_phrase or "error",
         status_code=status,
         code=_clip(code) if code else None,
-        request_id=_clip(response.headers.get("x-request-id", "")) or None,
+        request_id=request_id(response),
         body=_excerpt(content),
         retry_after=parse_retry_after(response.headers.get("retry-after"), now),
     )
@@ -299,7 +344,7 @@ def _invalid(
     return InvalidResponseError(
         f"unreadable job status: {_clip(reason)}",
         status_code=response.status_code,
-        request_id=_clip(response.headers.get("x-request-id", "")) or None,
+        request_id=request_id(response),
         body=_excerpt(content),
     )
 

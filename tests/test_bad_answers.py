@@ -70,7 +70,7 @@ def status_of(server: ScriptedServer, driver: Driver, answer: Answer):  # type: 
         (b'{"status": "processing", "total_pages": 1e400}', JSON),
         (b'{"status": "processing", "total_pages": 1' + b"0" * 400 + b"}", JSON),
         (b'{"status": "processing", "progress": Infinity}', JSON),
-        (b'{"status": "processing", "updated_at": "last tuesday"}', JSON),
+        (b'{"status": "processing", "updated_at": ["last tuesday"]}', JSON),
         (b"\xff\xfe\x00\x01 binary", "application/octet-stream"),
     ],
 )

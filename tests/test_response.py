@@ -103,7 +103,7 @@ def test_extra_fields_are_kept() -> None:
         '{"status": "processing", "total_pages": 2.5}',
         '{"status": "processing", "progress": true}',
         '{"status": "processing", "progress": NaN}',
-        '{"status": "processing", "created_at": "yesterday"}',
+        '{"status": "processing", "created_at": 20260101}',
         '{"status": "processing", "error_message": {"a": 1}}',
         "[" * 100_000,
         b"\xff\xfe\x00garbage",
