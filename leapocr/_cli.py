@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -99,6 +100,7 @@ def _status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         for job_id in args.job_ids:
             check_job_id(job_id)
+        _check_timeout(args.timeout)
         timeout = DEFAULT_TIMEOUT if args.wait else (args.timeout or DEFAULT_TIMEOUT)
         client = LeapOCR(
             base_url=args.base_url, timeout=timeout, max_retries=args.max_retries
@@ -120,6 +122,13 @@ def _status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 _CALLER_MISTAKES = (ValueError, TypeError, OverflowError, httpx.InvalidURL)
 #: The most of an error message shown: it may quote a huge argument.
 _MESSAGE_LIMIT = 200
+
+
+def _check_timeout(timeout: float | None) -> None:
+    # Beyond this, the socket and the threads' waits overflow the system's
+    # clock (OverflowError, and a socket left open) instead of waiting.
+    if timeout is not None and timeout > threading.TIMEOUT_MAX:
+        raise ValueError(f"--timeout must be at most {threading.TIMEOUT_MAX:.0f}")
 
 
 def _one_line(message: str) -> str:
