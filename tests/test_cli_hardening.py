@@ -20,7 +20,6 @@ import pytest
 
 from leapocr import JobStatus, LeapOCR
 from leapocr._cli import main
-from leapocr._cli_output import printable
 from leapocr.testing import Sandbox
 from tests.servers import (
     STATUS_BODY,
@@ -87,6 +86,8 @@ def without_the_frame(screen: str) -> str:
 
 def test_printable_escapes_every_control_character() -> None:
     """ESC, CR, LF, BEL, DEL and C1 controls become visible escapes."""
+    from leapocr._cli_output import printable
+
     assert printable("a\x1b[2Jb") == "a\\x1b[2Jb"
     assert printable("\r\n\x07\x7f\x9b\u2028") == "\\x0d\\x0a\\x07\\x7f\\x9b\\u2028"
     assert printable("plain text, é and 字") == "plain text, é and 字"
