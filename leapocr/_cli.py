@@ -62,7 +62,7 @@ EXIT_INTERRUPTED = 130
 EXIT_CODES = {
     EXIT_COMPLETED: "every job completed",
     EXIT_JOB_FAILED: "a job failed or was only partially done",
-    EXIT_USAGE: "bad usage: an unknown option, no API key, a bad base URL or id",
+    EXIT_USAGE: "bad usage: an unknown option, no API key, a bad URL, id or timeout",
     EXIT_NOT_FINISHED: "a job had not finished: still running, or the wait timed out",
     EXIT_REFUSED: "the key was refused (401) or the job is another account's (403)",
     EXIT_NOT_FOUND: "no such job (404), or a malformed job id (400)",
