@@ -13,12 +13,14 @@ These functions become methods of `leapocr.OCR`; the plan they follow is in
 
 from __future__ import annotations
 
+import functools
 import queue
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from leapocr import _engine
 from leapocr._batch import DEFAULT_MAX_CONCURRENCY, Batch, Outcome
 from leapocr._config import DEFAULT_WAIT_TIMEOUT
 from leapocr._models import JobStatus
@@ -27,9 +29,11 @@ from leapocr._options import CallOptions
 if TYPE_CHECKING:
     from leapocr._sync import OCR
 
-__all__ = ["as_completed", "wait_all"]
+__all__ = ["as_completed", "as_completed_by_id", "wait_all"]
 
 ProgressCallback = Callable[[JobStatus], Any]
+#: A progress callback told which of the ids asked for the status answers.
+KeyedProgressCallback = Callable[[str, JobStatus], Any]
 
 
 class _StoppedError(Exception):
@@ -109,7 +113,7 @@ def wait_all(
         max_retries=max_retries,
     )
 
-    return batch.in_order(dict(_run(self, batch, on_progress)))
+    return batch.in_order(dict(_run(self, batch, _unkeyed(on_progress))))
 
 
 @overload
@@ -173,7 +177,45 @@ def as_completed(
         max_retries=max_retries,
     )
 
-    return _outcomes(_run(self, batch, on_progress))
+    return _outcomes(_run(self, batch, _unkeyed(on_progress)))
+
+
+def as_completed_by_id(
+    self: OCR,
+    job_ids: Iterable[str],
+    *,
+    timeout: float | None,
+    poll_interval: float | None,
+    on_progress: KeyedProgressCallback,
+) -> Generator[tuple[str, Outcome], None, None]:
+    """Like `as_completed` with ``return_exceptions``, keyed by the ids asked.
+
+    A server may answer with another spelling of the id, or another job's:
+    this names each status and outcome by the id it was asked for, so a
+    caller's bookkeeping (the command's rows) never goes astray.
+
+    Yields:
+        Each job's id as given, and its final status or the error that
+        ended its wait, in the order the jobs ended.
+    """
+    batch = Batch.plan(
+        self._client._config,
+        job_ids,
+        timeout=timeout,
+        poll_interval=poll_interval,
+        max_concurrency=DEFAULT_MAX_CONCURRENCY,
+        return_exceptions=True,
+        max_retries=None,
+    )
+
+    return _run(self, batch, on_progress)
+
+
+def _unkeyed(on_progress: ProgressCallback | None) -> KeyedProgressCallback | None:
+    if on_progress is None:
+        return None
+
+    return lambda _job_id, status: on_progress(status)
 
 
 def _outcomes(pairs: Generator[tuple[str, Outcome], None, None]) -> Iterator[Outcome]:
@@ -186,23 +228,29 @@ def _outcomes(pairs: Generator[tuple[str, Outcome], None, None]) -> Iterator[Out
 
 
 def _run(
-    ocr: OCR, batch: Batch, on_progress: ProgressCallback | None
+    ocr: OCR, batch: Batch, on_progress: KeyedProgressCallback | None
 ) -> Generator[tuple[str, Outcome], None, None]:
     """Run the batch's waits on worker threads; yield each as it ends."""
     pool = _Pool(ocr, batch, on_progress)
+    join = True
     try:
         for _ in batch.calls:
             job_id, outcome = pool.next_finished()
             yield job_id, batch.settle(outcome)
+    except BaseException as error:
+        # Ctrl-C or an exit must not wait for a thread blocked in a request,
+        # which can take the whole request timeout; the threads are daemons.
+        join = isinstance(error, Exception | GeneratorExit)
+        raise
     finally:
-        pool.stop()
+        pool.stop(join=join)
 
 
 class _Pool:
     """Worker threads that take a batch's jobs in turn and wait on each."""
 
     def __init__(
-        self, ocr: OCR, batch: Batch, on_progress: ProgressCallback | None
+        self, ocr: OCR, batch: Batch, on_progress: KeyedProgressCallback | None
     ) -> None:
         self._ocr = ocr
         self._batch = batch
@@ -223,11 +271,17 @@ class _Pool:
         """The next job to end, and its outcome; blocks until there is one."""
         return self._finished.get()
 
-    def stop(self) -> None:
-        """Stop the waits still running, and their threads."""
+    def stop(self, *, join: bool = True) -> None:
+        """Stop the waits still running, and their threads.
+
+        Args:
+            join: Wait for the threads to end. Without it, a thread inside a
+                request ends when that request does, and sends nothing more.
+        """
         self._stop.set()
-        for thread in self._threads:
-            thread.join()
+        if join:
+            for thread in self._threads:
+                thread.join()
 
     def _work(self) -> None:
         while (call := self._next_turn()) is not None:
@@ -252,7 +306,23 @@ class _Pool:
 
         machine = self._batch.machine(call, self._deadline, time.monotonic())
 
-        return self._ocr._follow(call, machine, self._on_progress, self._sleep)
+        on_progress = None
+        if self._on_progress is not None:
+            on_progress = functools.partial(self._on_progress, call.settings.job_id)
+
+        return self._ocr._follow(
+            call, self._stoppable(machine), on_progress, self._sleep
+        )
+
+    def _stoppable(self, machine: _engine.Machine) -> _engine.Machine:
+        # Once the batch is stopped, a request that comes back late leads to
+        # no further request, sleep or progress report.
+        reply: _engine.Reply = None
+        while (action := _engine.step(machine, reply)) is not None:
+            if self._stop.is_set():
+                machine.close()
+                raise _StoppedError
+            reply = yield action
 
     def _sleep(self, seconds: float) -> None:
         # Sleeps on the stop event, so stop() wakes every worker at once.

@@ -18,10 +18,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TextIO
 
-from leapocr._cli_output import JsonView, LiveView, PlainView, View
+import httpx
+
+from leapocr._batch_sync import as_completed_by_id
+from leapocr._cli_output import JsonView, LiveView, PlainView, View, printable
 from leapocr._config import (
     API_KEY_ENV,
     BASE_URL_ENV,
@@ -58,7 +62,7 @@ EXIT_INTERRUPTED = 130
 EXIT_CODES = {
     EXIT_COMPLETED: "every job completed",
     EXIT_JOB_FAILED: "a job failed or was only partially done",
-    EXIT_USAGE: "bad usage: an unknown option, no API key, a bad base URL or id",
+    EXIT_USAGE: "bad usage: an unknown option, no API key, a bad URL, id or timeout",
     EXIT_NOT_FINISHED: "a job had not finished: still running, or the wait timed out",
     EXIT_REFUSED: "the key was refused (401) or the job is another account's (403)",
     EXIT_NOT_FOUND: "no such job (404), or a malformed job id (400)",
@@ -96,19 +100,43 @@ def _status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         for job_id in args.job_ids:
             check_job_id(job_id)
+        _check_timeout(args.timeout)
         timeout = DEFAULT_TIMEOUT if args.wait else (args.timeout or DEFAULT_TIMEOUT)
         client = LeapOCR(
             base_url=args.base_url, timeout=timeout, max_retries=args.max_retries
         )
-    except ValueError as error:
-        err.write(f"leapocr: {error}\n")
+        with client:
+            if args.wait:
+                return _follow(client, args, _view(args, out, follow=True))
+
+            return _show(client, args.job_ids, _view(args, out, follow=False))
+    except _CALLER_MISTAKES as error:
+        err.write(f"leapocr: {_one_line(str(error))}\n")
         return EXIT_USAGE
 
-    with client:
-        if args.wait:
-            return _follow(client, args, _view(args, out, follow=True))
 
-        return _show(client, args.job_ids, _view(args, out, follow=False))
+#: Errors that mean the command was given something it cannot use: the
+#: library raises ValueError or TypeError for them. httpx's own error for an
+#: address it cannot parse, and OverflowError for a number of seconds too big
+#: for the system's clock, are caught too, should they get past its checks.
+_CALLER_MISTAKES = (ValueError, TypeError, OverflowError, httpx.InvalidURL)
+#: The most of an error message shown: it may quote a huge argument.
+_MESSAGE_LIMIT = 200
+
+
+def _check_timeout(timeout: float | None) -> None:
+    # Beyond this, the socket and the threads' waits overflow the system's
+    # clock (OverflowError, and a socket left open) instead of waiting.
+    if timeout is not None and timeout > threading.TIMEOUT_MAX:
+        raise ValueError(f"--timeout must be at most {threading.TIMEOUT_MAX:.0f}")
+
+
+def _one_line(message: str) -> str:
+    text = printable(message)
+    if len(text) > _MESSAGE_LIMIT:
+        return text[: _MESSAGE_LIMIT - 3] + "..."
+
+    return text
 
 
 def _show(client: LeapOCR, job_ids: list[str], view: View) -> int:
@@ -120,7 +148,7 @@ def _show(client: LeapOCR, job_ids: list[str], view: View) -> int:
             view.error(job_id, error)
             code = max(code, error_exit_code(error))
         else:
-            view.update(status)
+            view.update(job_id, status)
             code = max(code, status_exit_code(status))
 
     return code
@@ -128,16 +156,16 @@ def _show(client: LeapOCR, job_ids: list[str], view: View) -> int:
 
 def _follow(client: LeapOCR, args: argparse.Namespace, view: View) -> int:
     code = EXIT_COMPLETED
-    outcomes = client.ocr.as_completed(
+    outcomes = as_completed_by_id(
+        client.ocr,
         args.job_ids,
         timeout=args.timeout or DEFAULT_WAIT_TIMEOUT,
         poll_interval=args.poll_interval,
-        return_exceptions=True,
         on_progress=view.update,
     )
-    for outcome in outcomes:
+    for job_id, outcome in outcomes:
         if isinstance(outcome, LeapOCRError):
-            view.error(outcome.job_id or "-", outcome)
+            view.error(job_id, outcome)
             code = max(code, error_exit_code(outcome))
         else:
             code = max(code, status_exit_code(outcome))
@@ -248,6 +276,7 @@ def _add_status(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     status.add_argument(
         "--base-url",
+        type=_base_url,
         metavar="URL",
         help=f"the service's address (default: ${BASE_URL_ENV}, then the service's)",
     )
@@ -262,6 +291,15 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
 
     return value
+
+
+def _base_url(text: str) -> str:
+    # An empty address must not count as "not given", which would fall back
+    # to $LEAPOCR_BASE_URL or the real service without a word.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+
+    return text
 
 
 def _count(text: str) -> int:

@@ -2,7 +2,12 @@
 
 Every view takes the same calls (`update` with each change of a job, `error`
 when a job's wait or request ended in an error) from any thread, and writes
-whole lines under a lock.
+whole lines under a lock. Each call names the job by the id the user asked
+for, whatever id the server's answer carries.
+
+Text meant for a terminal goes through `printable` first: a server's message
+holding an escape sequence or a newline must not clear the screen or forge a
+line. JSON lines need no such care, since `json.dumps` escapes them itself.
 """
 
 from __future__ import annotations
@@ -22,11 +27,34 @@ __all__ = [
     "View",
     "describe",
     "error_record",
+    "printable",
     "status_record",
 ]
 
 #: Characters of the progress bar itself, between its brackets.
 BAR_WIDTH = 24
+
+
+def printable(text: str) -> str:
+    r"""``text`` with each character a terminal would act on shown as an escape.
+
+    Control characters (ESC, CR, LF, BEL, the C1 range, ...), and the other
+    characters Python does not deem printable, become ``\x1b``-style escapes.
+    """
+    if text.isprintable():
+        return text
+
+    return "".join(char if char.isprintable() else _escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+
+    return f"\\U{code:08x}"
 
 
 def describe(status: JobStatus) -> str:
@@ -40,10 +68,10 @@ def describe(status: JobStatus) -> str:
     return text
 
 
-def status_record(status: JobStatus) -> dict[str, Any]:
-    """A status as a JSON object, with the fields a script needs."""
+def status_record(job_id: str, status: JobStatus) -> dict[str, Any]:
+    """A job's status as a JSON object, with the fields a script needs."""
     return {
-        "job_id": status.job_id,
+        "job_id": job_id,
         "status": status.status.value,
         "progress": round(status.progress, 2),
         "processed_pages": status.processed_pages,
@@ -73,17 +101,17 @@ class View:
         self._out = out
         self._lock = threading.Lock()
 
-    def update(self, status: JobStatus) -> None:
-        """Show a job's status, which changed."""
+    def update(self, job_id: str, status: JobStatus) -> None:
+        """Show the status of the job asked for as ``job_id``, which changed."""
         with self._lock:
-            self._update(status)
+            self._update(job_id, status)
 
     def error(self, job_id: str, error: LeapOCRError) -> None:
         """Show what ended a job's wait or request."""
         with self._lock:
             self._error(job_id, error)
 
-    def _update(self, status: JobStatus) -> None:
+    def _update(self, job_id: str, status: JobStatus) -> None:
         raise NotImplementedError
 
     def _error(self, job_id: str, error: LeapOCRError) -> None:
@@ -97,20 +125,21 @@ class View:
 class PlainView(View):
     """One line per change: what a pipe or a log file wants."""
 
-    def _update(self, status: JobStatus) -> None:
-        self._line(f"{status.job_id}  {describe(status)}")
+    def _update(self, job_id: str, status: JobStatus) -> None:
+        self._line(printable(f"{job_id}  {describe(status)}"))
 
     def _error(self, job_id: str, error: LeapOCRError) -> None:
         # A failed job's status was shown already; its error adds nothing.
         if not isinstance(error, JobFailedError):
-            self._line(f"{job_id}  error          {type(error).__name__}: {error}")
+            text = f"{job_id}  error          {type(error).__name__}: {error}"
+            self._line(printable(text))
 
 
 class JsonView(View):
     """One JSON object per line and per change, for scripts."""
 
-    def _update(self, status: JobStatus) -> None:
-        self._line(json.dumps(status_record(status)))
+    def _update(self, job_id: str, status: JobStatus) -> None:
+        self._line(json.dumps(status_record(job_id, status)))
 
     def _error(self, job_id: str, error: LeapOCRError) -> None:
         if not isinstance(error, JobFailedError):
@@ -125,7 +154,7 @@ class LiveView(View):
         super().__init__(out)
         self._rows = dict.fromkeys(job_ids, f"{'waiting':<14}")
         self._drawn = 0
-        self._id_width = max((len(job_id) for job_id in job_ids), default=0)
+        self._id_width = max((len(printable(j)) for j in job_ids), default=0)
         with self._lock:
             self._draw()
 
@@ -134,8 +163,8 @@ class LiveView(View):
         """Whether ``jobs`` bars fit the terminal's height, so redrawing works."""
         return jobs < shutil.get_terminal_size().lines
 
-    def _update(self, status: JobStatus) -> None:
-        self._rows[status.job_id] = f"{_bar(status.progress)}  {describe(status)}"
+    def _update(self, job_id: str, status: JobStatus) -> None:
+        self._rows[job_id] = f"{_bar(status.progress)}  {describe(status)}"
         self._draw()
 
     def _error(self, job_id: str, error: LeapOCRError) -> None:
@@ -150,7 +179,8 @@ class LiveView(View):
         # lines to go up stays right.
         text = f"\x1b[{self._drawn}F" if self._drawn else ""
         for job_id, row in self._rows.items():
-            text += "\x1b[2K" + f"{job_id:<{self._id_width}}  {row}"[:width] + "\n"
+            line = printable(f"{printable(job_id):<{self._id_width}}  {row}")
+            text += "\x1b[2K" + line[:width] + "\n"
         self._out.write(text)
         self._out.flush()
         self._drawn = len(self._rows)
