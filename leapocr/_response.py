@@ -103,7 +103,7 @@ def read_status(response: httpx.Response, job_id: str, now: float) -> JobStatus:
     if not isinstance(data, dict):
         raise _hidden(_invalid(response, content, "the body is not a JSON object"), key)
 
-    if key:
+    if key and b"\\" in content:
         # JSON may spell the key with escapes (\/, \u0041) the byte scrub
         # cannot see; decoded, it is plain again.
         data = {k: _redact(v, key) for k, v in data.items()}
