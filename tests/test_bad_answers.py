@@ -22,7 +22,7 @@ from leapocr import (
     PermissionDeniedError,
     RateLimitError,
 )
-from leapocr._response import EXCERPT_LENGTH
+from leapocr._response import EXCERPT_LENGTH, FIELDS
 from tests.clients import KINDS, Driver
 from tests.servers import Answer, ScriptedServer, json_answer
 
@@ -88,19 +88,7 @@ def test_unreadable_success_is_an_invalid_response(
     assert len(error.message) < 2 * EXCERPT_LENGTH
 
 
-NULLABLE = [
-    "job_id",
-    "id",
-    "progress",
-    "total_pages",
-    "processed_pages",
-    "error_message",
-    "created_at",
-    "updated_at",
-    "file_name",
-    "processing_time",
-    "result_format",
-]
+NULLABLE = sorted(FIELDS - {"status"})
 
 
 @pytest.mark.parametrize("field", NULLABLE)

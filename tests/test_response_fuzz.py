@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leapocr import APIError, InvalidResponseError, JobStatus, LeapOCRError
-from leapocr._response import EXCERPT_LENGTH, read_status
+from leapocr._response import EXCERPT_LENGTH, FIELDS, read_status
 
 SECRET = "sk-fuzz-SECRET-4f9a"
 REQUEST = httpx.Request(
@@ -29,20 +29,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-FIELDS = [
-    "job_id",
-    "id",
-    "status",
-    "progress",
-    "total_pages",
-    "processed_pages",
-    "error_message",
-    "created_at",
-    "updated_at",
-    "file_name",
-    "processing_time",
-    "result_format",
-]
+FIELD_NAMES = sorted(FIELDS)
 STATES = ["pending", "processing", "completed", "failed", "partially_done", "new"]
 
 numbers = (
@@ -59,7 +46,7 @@ values = (
 )
 # Mostly near-misses of a job status, so that most examples get past the JSON.
 status_like = st.fixed_dictionaries(
-    {}, optional=dict.fromkeys([*FIELDS, "pages_billed", ""], values)
+    {}, optional=dict.fromkeys([*FIELD_NAMES, "pages_billed", ""], values)
 )
 
 
