@@ -26,7 +26,7 @@ from leapocr._exceptions import JobFailedError, JobTimeoutError, LeapOCRError
 from leapocr._models import JobStatus
 from leapocr._polling import PollSchedule, progress_step
 from leapocr._response import read_status, transport_error, without_request
-from leapocr._retry import MAX_RETRY_AFTER, parse_retry_after, retry_delay
+from leapocr._retry import MAX_RETRY_AFTER, retry_delay
 from leapocr._throttle import Throttle, rate_limit_pause
 
 __all__ = [
@@ -228,7 +228,7 @@ def _fetch(
         if settings.throttle is not None:
             settings.throttle.answered()
         assert isinstance(reply, httpx.Response)  # noqa: S101 -- _read checked it
-        return status, _retry_after(reply, clock)
+        return status, _response.retry_after(reply, clock.wall())
 
 
 def _hold(settings: Settings, deadline: float) -> Generator[Action, Reply, None]:
@@ -267,15 +267,6 @@ def _read(reply: Reply, settings: Settings) -> JobStatus:
         raise transport_error(reply) from without_request(reply)
 
     raise TypeError(f"a Fetch must be answered with a response, not {reply!r}")
-
-
-def _retry_after(response: httpx.Response, clock: Clock) -> float | None:
-    # Checked before it is read: for a missing header, httpx's get() raises and
-    # catches a KeyError, which costs more than this whole check.
-    if "retry-after" not in response.headers:
-        return None
-
-    return parse_retry_after(response.headers["retry-after"], clock.wall())
 
 
 def _held(status: JobStatus, last: JobStatus | None) -> JobStatus:

@@ -37,6 +37,7 @@ __all__ = [
     "FIELDS",
     "read_status",
     "request_id",
+    "retry_after",
     "transport_error",
     "without_request",
 ]
@@ -141,10 +142,23 @@ def request_id(response: httpx.Response) -> str | None:
     """The service's request id, on one line, short, and never the API key."""
     text = _clip(response.headers.get("x-request-id", ""))
     key = _sent_key(response)
-    if key and key in text:
-        text = text.replace(key, _REDACTED)
 
-    return text or None
+    return str(_redact(text, key) if key else text) or None
+
+
+def retry_after(response: httpx.Response, now: float) -> float | None:
+    """The answer's ``Retry-After`` in seconds, if it sent a readable one.
+
+    Args:
+        response: The answer.
+        now: The wall-clock time, to read an HTTP date against.
+    """
+    # Checked before it is read: for a missing header, httpx's get() raises and
+    # catches a KeyError, which costs more than this whole check.
+    if "retry-after" not in response.headers:
+        return None
+
+    return parse_retry_after(response.headers["retry-after"], now)
 
 
 def _sent_key(response: httpx.Response) -> str | None:
@@ -315,7 +329,7 @@ def _api_error(response: httpx.Response, content: bytes, now: float) -> APIError
         code=_clip(code) if code else None,
         request_id=request_id(response),
         body=_excerpt(content),
-        retry_after=parse_retry_after(response.headers.get("retry-after"), now),
+        retry_after=retry_after(response, now),
     )
 
 
